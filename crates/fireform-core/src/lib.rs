@@ -6,8 +6,10 @@
 
 mod addr;
 mod kind;
+mod lifecycle;
 mod value;
 
 pub use addr::{AddrParseError, ResourceAddr, is_valid_id};
 pub use kind::ResourceKind;
+pub use lifecycle::{Lifecycle, Timeouts};
 pub use value::{Reference, Value};
