@@ -1,1 +1,165 @@
-//! Placeholder: this crate is being built; see ARCHITECTURE.md for its job.
+//! Manifests in, validated resources out: reads YAML manifest files, checks every document
+//! against the declarative [`schema`], and returns a [`Manifest`] of resources keyed by
+//! address, or every problem found as [`Diagnostics`] with `file:line:col`.
+//!
+//! The entry point is [`load`] (files and directories) or [`load_str`] (one text, for tests).
+//! The manifest language is:
+//!
+//! ```yaml
+//! kind: Deployment            # one of the six kinds
+//! name: shared-base           # the resource id
+//! spec:                       # kind-specific fields, camelCase as in the Fireworks API
+//!   baseModel: accounts/fireworks/models/llama-v3p1-8b-instruct
+//!   acceleratorType: NVIDIA_H100_80GB
+//!   enableAddons: true
+//! dependsOn: [dataset/support-chats]   # extra ordering edges (addresses)
+//! lifecycle: { preventDestroy: true, timeouts: { create: 30m } }
+//! ```
+//!
+//! A string value that is exactly `${kind/name}` refers to another resource (its full
+//! Fireworks name); `${kind/name.attribute}` to one of its attributes (see
+//! [`schema::KindSchema::attributes`]). This crate reads files (manifests and dataset JSONL
+//! files, to check them) but never writes, never touches the network, and never prints.
+
+mod check;
+mod diagnostic;
+mod duration;
+mod load;
+mod reference;
+mod resolve;
+pub mod schema;
+mod suggest;
+mod yaml;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use fireform_core::{Lifecycle, Reference, ResourceAddr, Value};
+
+pub use diagnostic::{
+    Diagnostic, Diagnostics, Label, RenderOptions, Severity, SourceLocation, SourceSpan, Sources,
+};
+pub use load::{load, load_str};
+
+/// Every resource the manifests declare, validated.
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    /// The resources, keyed (and so ordered) by address.
+    pub resources: BTreeMap<ResourceAddr, Resource>,
+    /// The project directory (absolute): the directory given, or the current directory. It
+    /// later also holds `.fireform/`. Dataset `path` values are relative to it.
+    pub project_dir: PathBuf,
+    /// The manifest files read, as displayed, in load order.
+    pub files: Vec<PathBuf>,
+    /// The texts of those files, for rendering later diagnostics (e.g. graph cycles).
+    pub sources: Sources,
+    /// Warnings found while loading (unknown regions, …); errors make [`load`] fail instead.
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl Manifest {
+    /// The absolute path of a Dataset's `path` value (stored relative to
+    /// [`Manifest::project_dir`], or absolute when the file lies outside it).
+    pub fn resolve_path(&self, stored: &str) -> PathBuf {
+        self.project_dir.join(stored)
+    }
+
+    /// The resource at `addr`, if declared.
+    pub fn get(&self, addr: &ResourceAddr) -> Option<&Resource> {
+        self.resources.get(addr)
+    }
+
+    /// The warnings wrapped with their sources, ready to render.
+    pub fn warning_diagnostics(&self) -> Diagnostics {
+        Diagnostics::new(self.warnings.clone(), self.sources.clone())
+    }
+}
+
+/// One validated resource: one manifest document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resource {
+    /// `kind/name`.
+    pub addr: ResourceAddr,
+    /// The spec: camelCase field → typed value. Nested objects are [`Value::Map`], references
+    /// [`Value::Ref`], durations [`Value::Duration`]. Fields the manifest leaves out are
+    /// absent (so unset fields are never diffed), except Deployment `deploymentType`, which
+    /// is always present (default `on-demand`). Dataset `path` is stored relative to the
+    /// project directory with `/` separators (see [`Manifest::resolve_path`]); `rows` is a
+    /// list of maps.
+    pub spec: BTreeMap<String, Value>,
+    /// The explicit `dependsOn` addresses, in manifest order, without duplicates.
+    pub depends_on: Vec<ResourceAddr>,
+    /// The `lifecycle` block; `ignoreChanges` paths are spec field paths without `spec.`.
+    pub lifecycle: Lifecycle,
+    /// Where the document starts.
+    pub location: SourceLocation,
+    /// Where each part of the document is, by path: `kind`, `name`, `spec`,
+    /// `spec.baseModel`, `spec.autoscalingPolicy.scaleDownWindow`, `spec.regions[0]`,
+    /// `dependsOn`, `dependsOn[0]`, `lifecycle.timeouts.create`, …
+    pub locations: BTreeMap<String, FieldLocation>,
+}
+
+/// Where a field's key and value are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldLocation {
+    /// The key (`minReplicaCount` in `minReplicaCount: 1`); for list items, the item.
+    pub key: SourceSpan,
+    /// The value.
+    pub value: SourceSpan,
+}
+
+impl Resource {
+    /// Every reference in the spec with the path of the field holding it (`spec.dataset`,
+    /// `spec.trainingConfig.warmStartFrom`, `spec.directRouteApiKeys[0]`), in path order.
+    pub fn references(&self) -> Vec<(String, &Reference)> {
+        let mut found = Vec::new();
+        for (field, value) in &self.spec {
+            collect_references(&format!("spec.{field}"), value, &mut found);
+        }
+        found
+    }
+
+    /// The span of the value at `path` (see [`Resource::locations`]), or of the document
+    /// when the path is unknown.
+    pub fn value_span(&self, path: &str) -> SourceSpan {
+        self.locations.get(path).map_or_else(
+            || SourceSpan::new(self.location.clone(), 1),
+            |location| location.value.clone(),
+        )
+    }
+
+    /// The span of the key at `path`, or of the document when the path is unknown.
+    pub fn key_span(&self, path: &str) -> SourceSpan {
+        self.locations.get(path).map_or_else(
+            || SourceSpan::new(self.location.clone(), 1),
+            |location| location.key.clone(),
+        )
+    }
+
+    /// The file the resource is declared in.
+    pub fn file(&self) -> &Path {
+        &self.location.file
+    }
+}
+
+fn collect_references<'a>(path: &str, value: &'a Value, found: &mut Vec<(String, &'a Reference)>) {
+    match value {
+        Value::Ref(reference) => found.push((path.to_owned(), reference)),
+        Value::List(items) => {
+            for (index, item) in items.iter().enumerate() {
+                collect_references(&format!("{path}[{index}]"), item, found);
+            }
+        }
+        Value::Map(entries) => {
+            for (key, item) in entries {
+                collect_references(&format!("{path}.{key}"), item, found);
+            }
+        }
+        Value::Null
+        | Value::Bool(_)
+        | Value::Int(_)
+        | Value::Float(_)
+        | Value::String(_)
+        | Value::Duration(_) => {}
+    }
+}

@@ -1,0 +1,206 @@
+//! Rules that involve more than one resource: unique addresses, references and `dependsOn`
+//! entries that point at resources that exist, and the semantic rules between a LoRA addon
+//! and its base deployment.
+//!
+//! Cycles are not checked here: they are a property of the dependency graph and are reported
+//! by `fireform-graph`.
+
+use std::collections::BTreeMap;
+
+use fireform_core::{Reference, ResourceAddr, ResourceKind, Value};
+
+use crate::Resource;
+use crate::diagnostic::{Diagnostic, SourceSpan};
+use crate::suggest::nearest;
+
+/// Adds `resource` to `resources`, reporting a second definition of an address.
+pub(crate) fn insert(
+    resources: &mut BTreeMap<ResourceAddr, Resource>,
+    resource: Resource,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    if let Some(first) = resources.get(&resource.addr) {
+        let diagnostic =
+            Diagnostic::error(format!("`{}` is defined more than once", resource.addr))
+                .with_primary(name_span(&resource), "defined again here")
+                .with_secondary(name_span(first), "first defined here")
+                .with_help("rename one of them; an address (`kind/name`) identifies one resource");
+        diagnostics.push(diagnostic);
+        return;
+    }
+    resources.insert(resource.addr.clone(), resource);
+}
+
+fn name_span(resource: &Resource) -> SourceSpan {
+    resource.locations.get("name").map_or_else(
+        || SourceSpan::new(resource.location.clone(), 1),
+        |location| location.value.clone(),
+    )
+}
+
+/// Checks every reference and `dependsOn` entry, and the rules between resources.
+pub(crate) fn check(
+    resources: &BTreeMap<ResourceAddr, Resource>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    for resource in resources.values() {
+        for (path, reference) in resource.references() {
+            if !resources.contains_key(&reference.target) {
+                let span = resource.value_span(&path);
+                diagnostics.push(missing(
+                    resources,
+                    &reference.target,
+                    span,
+                    &format!("`{reference}`"),
+                ));
+            }
+        }
+        for (index, target) in resource.depends_on.iter().enumerate() {
+            if !resources.contains_key(target) {
+                let span = resource.value_span(&format!("dependsOn[{index}]"));
+                diagnostics.push(missing(
+                    resources,
+                    target,
+                    span,
+                    &format!("`dependsOn` entry `{target}`"),
+                ));
+            }
+        }
+        if resource.addr.kind == ResourceKind::LoraAddon {
+            lora_addon_rules(resources, resource, diagnostics);
+        }
+    }
+}
+
+fn missing(
+    resources: &BTreeMap<ResourceAddr, Resource>,
+    target: &ResourceAddr,
+    span: SourceSpan,
+    what: &str,
+) -> Diagnostic {
+    let same_name = resources.keys().find(|addr| addr.name == target.name);
+    let texts: Vec<String> = resources.keys().map(ToString::to_string).collect();
+    let wanted = target.to_string();
+    let suggestion = match same_name {
+        Some(addr) => Some(addr.to_string()),
+        None => nearest(&wanted, texts.iter().map(String::as_str)).map(str::to_owned),
+    };
+    Diagnostic::error(format!("{what} refers to `{target}`, which is not defined"))
+        .with_primary(span, "no such resource in these manifests")
+        .with_help_opt(suggestion.map(|addr| format!("did you mean `{addr}`?")))
+}
+
+/// A LoRA addon on a deployment of these manifests: the deployment must take addons and must
+/// serve the addon's base model (when both are statically known).
+fn lora_addon_rules(
+    resources: &BTreeMap<ResourceAddr, Resource>,
+    addon: &Resource,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let Some(Value::Ref(reference)) = addon.spec.get("deployment") else { return };
+    let Some(deployment) = resources.get(&reference.target) else { return };
+    if deployment.addr.kind != ResourceKind::Deployment {
+        return;
+    }
+    let addon_span = addon.value_span("spec.deployment");
+    if let Some(Value::String(deployment_type)) = deployment.spec.get("deploymentType")
+        && deployment_type == "serverless"
+    {
+        let diagnostic = Diagnostic::error(format!(
+                "LoRA addon `{}` is loaded onto `{}`, which is a serverless deployment",
+                addon.addr, deployment.addr
+            ))
+            .with_primary(addon_span, "")
+            .with_secondary(deployment.value_span("spec.deploymentType"), "serverless here")
+            .with_help("remove `deployment` to use serverless LoRA, or make the deployment on-demand with `enableAddons: true`");
+        diagnostics.push(diagnostic);
+        return;
+    }
+    if deployment.spec.get("enableAddons") != Some(&Value::Bool(true)) {
+        let mut diagnostic = Diagnostic::error(format!(
+            "LoRA addon `{}` needs `{}` to set `enableAddons: true`",
+            addon.addr, deployment.addr
+        ))
+        .with_primary(addon_span.clone(), "loaded onto this deployment");
+        diagnostic = match deployment.locations.get("spec.enableAddons") {
+            Some(location) => {
+                diagnostic.with_secondary(location.value.clone(), "addons disabled here")
+            }
+            None => diagnostic
+                .with_secondary(deployment.key_span("spec"), "no `enableAddons` in this spec"),
+        };
+        diagnostics.push(
+            diagnostic.with_help(format!(
+                "add `enableAddons: true` to the spec of `{}`",
+                deployment.addr
+            )),
+        );
+    }
+    let Some(Value::String(deployment_base)) = deployment.spec.get("baseModel") else { return };
+    let Some((trained_on, job)) = addon_base_model(resources, addon) else { return };
+    if !same_model(trained_on, deployment_base) {
+        let diagnostic = Diagnostic::error(format!(
+            "LoRA addon `{}` serves a model trained on `{trained_on}`, but `{}` runs `{deployment_base}`",
+            addon.addr, deployment.addr
+        ))
+        .with_primary(addon.value_span("spec.model"), format!("trained on `{trained_on}`"))
+        .with_secondary(job.value_span(base_model_path(job)), "base model of the job")
+        .with_secondary(deployment.value_span("spec.baseModel"), "base model of the deployment")
+        .with_help("an addon can only be loaded onto a deployment of the model it was trained on");
+        diagnostics.push(diagnostic);
+    }
+}
+
+fn base_model_path(job: &Resource) -> &'static str {
+    match job.addr.kind {
+        ResourceKind::ReinforcementFineTuningJob => "spec.trainingConfig.baseModel",
+        _ => "spec.baseModel",
+    }
+}
+
+/// The base model of the addon's model, when the model is a fine-tuning job's output and the
+/// job names its base model literally.
+fn addon_base_model<'a>(
+    resources: &'a BTreeMap<ResourceAddr, Resource>,
+    addon: &Resource,
+) -> Option<(&'a str, &'a Resource)> {
+    let Some(Value::Ref(Reference { target, attribute })) = addon.spec.get("model") else {
+        return None;
+    };
+    if attribute.as_deref() != Some("outputModel") {
+        return None;
+    }
+    let job = resources.get(target)?;
+    let base = match job.addr.kind {
+        ResourceKind::SupervisedFineTuningJob => job.spec.get("baseModel"),
+        ResourceKind::ReinforcementFineTuningJob => match job.spec.get("trainingConfig") {
+            Some(Value::Map(config)) => config.get("baseModel"),
+            _ => None,
+        },
+        _ => None,
+    };
+    match base {
+        Some(Value::String(base)) => Some((base.as_str(), job)),
+        _ => None,
+    }
+}
+
+/// Whether two model names denote the same model: equal, or a bare id equal to the last
+/// segment of a full name.
+fn same_model(left: &str, right: &str) -> bool {
+    let id = |name: &str| name.rsplit('/').next().map(str::to_owned).unwrap_or_default();
+    left == right || (!(left.contains('/') && right.contains('/')) && id(left) == id(right))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn model_names() {
+        assert!(same_model("accounts/fireworks/models/a", "accounts/fireworks/models/a"));
+        assert!(same_model("a", "accounts/fireworks/models/a"));
+        assert!(!same_model("accounts/x/models/a", "accounts/fireworks/models/a"));
+        assert!(!same_model("accounts/fireworks/models/a", "accounts/fireworks/models/b"));
+    }
+}
