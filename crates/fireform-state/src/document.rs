@@ -186,15 +186,7 @@ impl StateDocument {
     /// Parses a state document, refusing other format versions before looking at anything
     /// else, so that a newer format gets a version error rather than a confusing parse error.
     pub fn from_json(text: &str) -> Result<StateDocument, DocumentError> {
-        if let Some(found) = format_version_of(text)?
-            && found != FORMAT_VERSION
-        {
-            return Err(DocumentError::UnsupportedVersion {
-                found,
-                supported: FORMAT_VERSION,
-                fireform: crate::FIREFORM_VERSION,
-            });
-        }
+        check_format_version(text)?;
         let raw: RawDocument = serde_json::from_str(text).map_err(DocumentError::Json)?;
         raw.validate()
     }
@@ -207,6 +199,26 @@ impl StateDocument {
             .expect("a state document always serialises: string keys, finite JSON values");
         text.push('\n');
         text
+    }
+}
+
+/// Reads the header of a state document (serial and lineage), refusing other format versions
+/// like [`StateDocument::from_json`], without building the resources.
+pub(crate) fn read_header(text: &str) -> Result<Header, DocumentError> {
+    check_format_version(text)?;
+    serde_json::from_str(text).map_err(DocumentError::Json)
+}
+
+/// Refuses a document whose `formatVersion` is not [`FORMAT_VERSION`]. A missing one is left for
+/// the full parse to report.
+fn check_format_version(text: &str) -> Result<(), DocumentError> {
+    match format_version_of(text)? {
+        Some(found) if found != FORMAT_VERSION => Err(DocumentError::UnsupportedVersion {
+            found,
+            supported: FORMAT_VERSION,
+            fireform: crate::FIREFORM_VERSION,
+        }),
+        _ => Ok(()),
     }
 }
 
@@ -226,7 +238,6 @@ fn format_version_of(text: &str) -> Result<Option<u32>, DocumentError> {
 #[derive(Debug, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Header {
-    pub(crate) format_version: u32,
     pub(crate) serial: u64,
     pub(crate) lineage: String,
 }

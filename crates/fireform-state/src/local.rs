@@ -37,7 +37,7 @@ use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::backend::{Backend, LockGuard};
-use crate::document::{FORMAT_VERSION, Header, StateDocument};
+use crate::document::{StateDocument, read_header};
 use crate::error::{DocumentError, Error};
 use crate::lock::{Holder, LockInfo, hostname, pid_alive, random_id};
 
@@ -559,18 +559,6 @@ fn sync_dir(dir: &Path) -> Result<(), Error> {
     Ok(())
 }
 
-fn read_header(text: &str) -> Result<Header, DocumentError> {
-    let header: Header = serde_json::from_str(text).map_err(DocumentError::Json)?;
-    if header.format_version != FORMAT_VERSION {
-        return Err(DocumentError::UnsupportedVersion {
-            found: header.format_version,
-            supported: FORMAT_VERSION,
-            fireform: crate::FIREFORM_VERSION,
-        });
-    }
-    Ok(header)
-}
-
 fn random_suffix() -> String {
     random_id().replace('-', "")[..16].to_owned()
 }
@@ -581,4 +569,94 @@ fn io_error(action: &'static str, path: &Path, source: io::Error) -> Error {
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::Ordering;
+
+    use super::*;
+
+    fn backend() -> (tempfile::TempDir, Arc<LocalBackend>) {
+        let project = tempfile::tempdir().unwrap();
+        let backend = Arc::new(LocalBackend::new(default_state_path(project.path())));
+        (project, backend)
+    }
+
+    /// Polls `condition` until it holds or ten seconds pass.
+    fn wait_until(what: &str, condition: impl Fn() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !condition() {
+            assert!(Instant::now() < deadline, "timed out waiting until {what}");
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    #[test]
+    fn lock_timeout_waits_then_succeeds_when_released() {
+        let (_project, backend) = backend();
+        let held = backend.lock(LockInfo::new("fireform apply"), Duration::ZERO).unwrap();
+        assert_eq!(backend.attempts.load(Ordering::SeqCst), 1);
+        let waiter = {
+            let backend = Arc::clone(&backend);
+            std::thread::spawn(move || {
+                backend.lock(LockInfo::new("fireform plan"), Duration::from_secs(30))
+            })
+        };
+        // The waiter has failed at least twice, so it is retrying, not done.
+        wait_until("the waiter retried", || backend.attempts.load(Ordering::SeqCst) >= 3);
+        assert!(!waiter.is_finished());
+        held.release().unwrap();
+        let acquired = waiter.join().unwrap().unwrap();
+        assert_eq!(acquired.info().command, "fireform plan");
+    }
+
+    #[test]
+    fn lock_timeout_expires_saying_how_long_it_waited() {
+        let (_project, backend) = backend();
+        let _held = backend.lock(LockInfo::new("fireform apply"), Duration::ZERO).unwrap();
+        let start = Instant::now();
+        let error = backend.lock(LockInfo::new("fireform plan"), Duration::from_millis(150));
+        assert!(start.elapsed() >= Duration::from_millis(150));
+        let Err(Error::Locked { waited: Some(waited), liveness, .. }) = &error else {
+            panic!("{error:?}")
+        };
+        assert!(*waited >= Duration::from_millis(150));
+        assert_eq!(*liveness, Holder::Running);
+        let message = error.unwrap_err().to_string();
+        assert!(message.starts_with("timed out after 0."), "{message}");
+    }
+
+    #[test]
+    fn taking_the_lock_removes_temporary_files_of_crashed_saves() {
+        let (project, backend) = backend();
+        let dir = project.path().join(STATE_DIR);
+        fs::create_dir_all(&dir).unwrap();
+        let stray = dir.join(".state.json.0123456789abcdef.tmp");
+        let stray_backup = dir.join(".state.json.0123456789abcdef.backup.tmp");
+        let unrelated = dir.join("notes.tmp");
+        for path in [&stray, &stray_backup, &unrelated] {
+            fs::write(path, "{\"formatVersion\": 1, \"seri").unwrap();
+        }
+        let _lock = backend.lock(LockInfo::new("fireform apply"), Duration::ZERO).unwrap();
+        assert!(!stray.exists() && !stray_backup.exists());
+        assert!(unrelated.exists());
+    }
+
+    #[test]
+    fn the_os_lock_tells_a_live_holder_from_a_dead_one() {
+        let (_project, backend) = backend();
+        let held = backend.lock(LockInfo::new("fireform apply"), Duration::ZERO).unwrap();
+        let mut info = held.info().clone();
+        assert_eq!(liveness(&backend.lock_path(), &info), Holder::Running);
+        // A lock file nobody holds an OS lock on, claimed by a live pid on this host, is still
+        // reported as left behind: the OS lock is the authority, not the (reusable) pid.
+        let text = fs::read(backend.lock_path()).unwrap();
+        drop(held);
+        fs::write(backend.lock_path(), text).unwrap();
+        assert_eq!(liveness(&backend.lock_path(), &info), Holder::Gone);
+        info.host = "some-other-host".to_owned();
+        assert_eq!(liveness(&backend.lock_path(), &info), Holder::Unknown);
+    }
 }
