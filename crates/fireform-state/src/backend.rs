@@ -26,7 +26,8 @@ pub trait Backend: Send + Sync + fmt::Debug {
 
     /// Takes the lock for the holder `info`. Fails at once with [`Error::Locked`] when another
     /// holder has it and `timeout` is zero; otherwise retries with back-off until it is free or
-    /// `timeout` has passed. The lock is released when the guard is dropped or released.
+    /// `timeout` has passed. A lock known to be left behind by a dead process fails at once,
+    /// whatever the timeout. The lock is released when the guard is dropped or released.
     fn lock(&self, info: LockInfo, timeout: Duration) -> Result<Box<dyn LockGuard>, Error>;
 
     /// Removes the lock if, and only if, its id is `lock_id`, returning who held it. For locks

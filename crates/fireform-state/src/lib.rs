@@ -2,7 +2,7 @@
 //! atomically and locked against concurrent runs.
 //!
 //! - [`StateDocument`] and [`ResourceState`]: the document and its records; the format is
-//!   described in [`format`] (`FORMAT.md` in this crate).
+//!   described in [`format`](mod@format) (`FORMAT.md` in this crate).
 //! - [`Backend`]: where state lives and how it is locked; [`LocalBackend`] is the state file
 //!   `.fireform/state.json` ([`default_state_path`]) with its backup and lock file.
 //! - [`StateStore`]: a run's locked state, updated from many threads, saved after every change.

@@ -393,9 +393,11 @@ impl Backend for LocalBackend {
                 }
             };
             let waited = start.elapsed();
-            if waited >= timeout {
+            // A lock left by a dead process is never released by itself: waiting is pointless.
+            let abandoned = matches!(refusal, Error::Locked { liveness: Holder::Gone, .. });
+            if waited >= timeout || abandoned {
                 return Err(match refusal {
-                    Error::Locked { holder, liveness, .. } if !timeout.is_zero() => {
+                    Error::Locked { holder, liveness, .. } if !timeout.is_zero() && !abandoned => {
                         Error::Locked { holder, liveness, waited: Some(waited) }
                     }
                     refusal => refusal,
