@@ -1,0 +1,477 @@
+//! The request executor: one pooled reqwest client (rustls with the ring provider, HTTP/2 where
+//! the server offers it), the rate limit and concurrency limit, retries and tracing.
+//!
+//! It moves bytes: callers hand it a [`Call`] with an already-serialised body and get the raw
+//! reply back; typed decoding, `updateMask` building and create adoption live in `ops`. The API
+//! key only ever goes into the `Authorization` header, marked sensitive, and never onto
+//! requests to signed upload URLs.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+use reqwest::{Method, Url};
+use tokio::sync::Semaphore;
+
+use crate::config::{ClientConfig, ConfigError, check_scheme};
+use crate::error::{Error, ErrorKind, RequestError, kind_for, parse_error_body};
+use crate::limit::RateLimiter;
+use crate::retry::{
+    RetryPolicy, RetryState, is_retryable_status, retry_after, should_retry_header,
+};
+
+/// The body of a request, kept as bytes so that every attempt can send it again.
+#[derive(Debug, Clone)]
+pub(crate) enum Body {
+    Empty,
+    Json(Bytes),
+    /// A `multipart/form-data` form with one file part.
+    Multipart {
+        field: &'static str,
+        file_name: String,
+        bytes: Bytes,
+    },
+    /// Raw bytes with the call's own headers (signed-URL uploads).
+    Raw(Bytes),
+}
+
+/// Where a call goes.
+#[derive(Debug, Clone)]
+pub(crate) enum Target {
+    /// A path under the base URL (`/v1/accounts/a/deployments`), with the API key.
+    Api(String),
+    /// An absolute URL handed out by the API (a signed upload URL), without the API key and
+    /// outside the request-rate limit.
+    External(Url),
+}
+
+/// One logical request, retried as a whole.
+#[derive(Debug, Clone)]
+pub(crate) struct Call {
+    pub(crate) method: Method,
+    pub(crate) target: Target,
+    pub(crate) query: Vec<(&'static str, String)>,
+    pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
+    pub(crate) body: Body,
+}
+
+impl Call {
+    pub(crate) fn new(method: Method, path: impl Into<String>) -> Call {
+        Call {
+            method,
+            target: Target::Api(path.into()),
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: Body::Empty,
+        }
+    }
+
+    pub(crate) fn query(mut self, name: &'static str, value: impl Into<String>) -> Call {
+        self.query.push((name, value.into()));
+        self
+    }
+
+    pub(crate) fn json(mut self, body: &impl serde::Serialize) -> Result<Call, Error> {
+        let bytes = serde_json::to_vec(body).map_err(|error| {
+            Error::InvalidRequest(format!("cannot serialise the body: {error}"))
+        })?;
+        self.body = Body::Json(Bytes::from(bytes));
+        Ok(self)
+    }
+
+    /// The path for traces: never a query (signatures) nor a host.
+    pub(crate) fn path(&self) -> &str {
+        match &self.target {
+            Target::Api(path) => path,
+            Target::External(url) => url.path(),
+        }
+    }
+}
+
+/// A successful reply.
+#[derive(Debug)]
+pub(crate) struct Reply {
+    pub(crate) body: Bytes,
+}
+
+/// One failed attempt.
+#[derive(Debug)]
+pub(crate) enum AttemptFailure {
+    /// The server answered with a non-success status.
+    Status { status: u16, headers: HeaderMap, body: Bytes },
+    /// No (complete) reply: connection refused, reset, timed out.
+    Transport {
+        kind: ErrorKind,
+        /// Whether the server may have received and acted on the request.
+        ambiguous: bool,
+        source: reqwest::Error,
+    },
+}
+
+impl AttemptFailure {
+    /// Whether the server may have committed the request although we saw no success: the
+    /// reply was lost, or a 5xx came back.
+    pub(crate) fn is_ambiguous(&self) -> bool {
+        match self {
+            AttemptFailure::Status { status, .. } => *status >= 500,
+            AttemptFailure::Transport { ambiguous, .. } => *ambiguous,
+        }
+    }
+
+    fn reason(&self) -> String {
+        match self {
+            AttemptFailure::Status { status, .. } => format!("status {status}"),
+            AttemptFailure::Transport { kind: ErrorKind::Timeout, .. } => "timeout".to_owned(),
+            AttemptFailure::Transport { .. } => "connection error".to_owned(),
+        }
+    }
+}
+
+/// Sends calls for one client; shared by all clones of it.
+#[derive(Debug)]
+pub(crate) struct Transport {
+    http: reqwest::Client,
+    base_url: Url,
+    // Invariant: marked sensitive; only ever attached to `Target::Api` requests.
+    authorization: HeaderValue,
+    retry: RetryPolicy,
+    limiter: RateLimiter,
+    in_flight: Arc<Semaphore>,
+    allow_insecure_http: bool,
+    request_timeout: Duration,
+    attempts_sent: AtomicU64,
+}
+
+/// The user agent sent on every request.
+pub(crate) fn user_agent() -> String {
+    format!("fireform/{}", env!("CARGO_PKG_VERSION"))
+}
+
+fn build_http(config: &ClientConfig) -> Result<reqwest::Client, ConfigError> {
+    use rustls_platform_verifier::BuilderVerifierExt;
+
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|error| ConfigError::Http(error.to_string()))?
+        .with_platform_verifier()
+        .map_err(|error| ConfigError::Http(error.to_string()))?
+        .with_no_client_auth();
+    // reqwest leaves ALPN alone for a preconfigured TLS config: offer HTTP/2 first.
+    tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
+        .user_agent(user_agent())
+        .connect_timeout(config.connect_timeout)
+        .pool_idle_timeout(Duration::from_secs(60))
+        // The API never redirects; following one could carry the key somewhere unexpected.
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|error| ConfigError::Http(error.without_url().to_string()))
+}
+
+impl Transport {
+    pub(crate) fn new(config: &ClientConfig) -> Result<Transport, ConfigError> {
+        config.validate()?;
+        let mut authorization =
+            HeaderValue::from_str(&format!("Bearer {}", config.api_key.expose()))
+                .map_err(|_| ConfigError::InvalidApiKey)?;
+        authorization.set_sensitive(true);
+        Ok(Transport {
+            http: build_http(config)?,
+            base_url: config.base_url.clone(),
+            authorization,
+            retry: config.retry.clone(),
+            limiter: RateLimiter::new(config.rate_limit),
+            in_flight: Arc::new(Semaphore::new(config.max_concurrency)),
+            allow_insecure_http: config.allow_insecure_http,
+            request_timeout: config.request_timeout,
+            attempts_sent: AtomicU64::new(0),
+        })
+    }
+
+    pub(crate) fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
+    }
+
+    /// HTTP attempts sent so far by this client (retries included).
+    pub(crate) fn attempts_sent(&self) -> u64 {
+        self.attempts_sent.load(Ordering::Relaxed)
+    }
+
+    /// Sends a call, retrying trouble per the policy.
+    pub(crate) async fn execute(&self, call: &Call) -> Result<Reply, Error> {
+        let mut retry = RetryState::new(&self.retry);
+        loop {
+            let attempt = retry.begin_attempt();
+            match self.attempt(call, retry.remaining()).await {
+                Ok(reply) => return Ok(reply),
+                Err(failure) => match self.retry_delay(&retry, &failure) {
+                    Some(delay) => self.pause(call, attempt, delay, &failure).await,
+                    None => return Err(self.error(call, failure, attempt)),
+                },
+            }
+        }
+    }
+
+    /// Decodes a reply's JSON body; an empty body reads as `{}` (google.protobuf.Empty).
+    pub(crate) fn decode<T: serde::de::DeserializeOwned>(
+        &self,
+        call: &Call,
+        reply: &Reply,
+    ) -> Result<T, Error> {
+        let body: &[u8] =
+            if reply.body.iter().all(u8::is_ascii_whitespace) { b"{}" } else { &reply.body };
+        serde_json::from_slice(body).map_err(|error| {
+            Error::from(RequestError {
+                kind: ErrorKind::Decode,
+                method: call.method.clone(),
+                url: self.display_url(call),
+                status: None,
+                code: None,
+                message: Some(error.to_string()),
+                attempts: 1,
+                source: Some(Box::new(error)),
+            })
+        })
+    }
+
+    /// The delay before retrying after `failure`, or `None` to give up.
+    pub(crate) fn retry_delay(
+        &self,
+        retry: &RetryState<'_>,
+        failure: &AttemptFailure,
+    ) -> Option<Duration> {
+        match failure {
+            AttemptFailure::Status { status, headers, .. } => {
+                let retryable =
+                    should_retry_header(headers).unwrap_or_else(|| is_retryable_status(*status));
+                if !retryable {
+                    return None;
+                }
+                retry.next_delay(retry_after(headers, SystemTime::now()))
+            }
+            AttemptFailure::Transport { .. } => retry.next_delay(None),
+        }
+    }
+
+    /// Traces a retry and sleeps before it.
+    pub(crate) async fn pause(
+        &self,
+        call: &Call,
+        attempt: u32,
+        delay: Duration,
+        failure: &AttemptFailure,
+    ) {
+        tracing::warn!(
+            method = %call.method,
+            path = call.path(),
+            attempt,
+            delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+            reason = %failure.reason(),
+            "retrying request"
+        );
+        tokio::time::sleep(delay).await;
+    }
+
+    /// One attempt: waits for the limits, sends, reads the whole reply.
+    pub(crate) async fn attempt(
+        &self,
+        call: &Call,
+        remaining: Duration,
+    ) -> Result<Reply, AttemptFailure> {
+        if let Target::Api(_) = call.target {
+            self.limiter.acquire().await;
+        }
+        let _permit = self
+            .in_flight
+            .acquire()
+            .await
+            .expect("the semaphore lives as long as the transport and is never closed");
+        self.attempts_sent.fetch_add(1, Ordering::Relaxed);
+        let timeout = self.request_timeout.min(remaining.max(Duration::from_millis(1)));
+        let request = self.request(call).timeout(timeout);
+        let response = request.send().await.map_err(transport_failure)?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response.bytes().await.map_err(transport_failure)?;
+        tracing::debug!(method = %call.method, path = call.path(), status, "request");
+        if (200..300).contains(&status) {
+            Ok(Reply { body })
+        } else {
+            Err(AttemptFailure::Status { status, headers, body })
+        }
+    }
+
+    fn request(&self, call: &Call) -> reqwest::RequestBuilder {
+        let url = self.url(call);
+        let mut request = self.http.request(call.method.clone(), url);
+        if let Target::Api(_) = call.target {
+            request = request.header(AUTHORIZATION, self.authorization.clone());
+        }
+        for (name, value) in &call.headers {
+            request = request.header(name, value);
+        }
+        match &call.body {
+            Body::Empty => request,
+            Body::Json(bytes) => {
+                request.header(CONTENT_TYPE, "application/json").body(bytes.clone())
+            }
+            Body::Raw(bytes) => request.body(bytes.clone()),
+            Body::Multipart { field, file_name, bytes } => {
+                let part =
+                    reqwest::multipart::Part::stream(bytes.clone()).file_name(file_name.clone());
+                let part = part
+                    .mime_str("application/octet-stream")
+                    .expect("`application/octet-stream` is a valid MIME type");
+                request.multipart(reqwest::multipart::Form::new().part(*field, part))
+            }
+        }
+    }
+
+    /// The full URL of a call, query included.
+    pub(crate) fn url(&self, call: &Call) -> Url {
+        let mut url = match &call.target {
+            Target::Api(path) => {
+                let mut url = self.base_url.clone();
+                let prefix = url.path().trim_end_matches('/').to_owned();
+                url.set_path(&format!("{prefix}{path}"));
+                url
+            }
+            Target::External(url) => url.clone(),
+        };
+        if !call.query.is_empty() {
+            let mut pairs = url.query_pairs_mut();
+            for (name, value) in &call.query {
+                pairs.append_pair(name, value);
+            }
+        }
+        url
+    }
+
+    /// The URL as errors show it: API URLs whole, signed URLs without their query (which
+    /// carries the signature).
+    pub(crate) fn display_url(&self, call: &Call) -> String {
+        match &call.target {
+            Target::Api(_) => self.url(call).to_string(),
+            Target::External(url) => {
+                let mut url = url.clone();
+                url.set_query(None);
+                url.to_string()
+            }
+        }
+    }
+
+    /// Checks that an external URL (signed upload) may be used.
+    pub(crate) fn check_external(&self, url: &Url) -> Result<(), Error> {
+        check_scheme(url, self.allow_insecure_http)?;
+        Ok(())
+    }
+
+    /// The error for a call that gave up after `attempts` attempts.
+    pub(crate) fn error(&self, call: &Call, failure: AttemptFailure, attempts: u32) -> Error {
+        let url = self.display_url(call);
+        let error = match failure {
+            AttemptFailure::Status { status, body, .. } => {
+                let parsed = parse_error_body(&body);
+                RequestError {
+                    kind: kind_for(status, parsed.code.as_deref()),
+                    method: call.method.clone(),
+                    url,
+                    status: Some(status),
+                    code: parsed.code,
+                    message: parsed.message,
+                    attempts,
+                    source: None,
+                }
+            }
+            AttemptFailure::Transport { kind, source, .. } => RequestError {
+                kind,
+                method: call.method.clone(),
+                url,
+                status: None,
+                code: None,
+                message: None,
+                attempts,
+                source: Some(Box::new(source.without_url())),
+            },
+        };
+        Error::from(error)
+    }
+}
+
+fn transport_failure(error: reqwest::Error) -> AttemptFailure {
+    if error.is_timeout() {
+        AttemptFailure::Transport { kind: ErrorKind::Timeout, ambiguous: true, source: error }
+    } else if error.is_connect() {
+        // The connection was never made: the server cannot have seen the request.
+        AttemptFailure::Transport { kind: ErrorKind::Connection, ambiguous: false, source: error }
+    } else if error.is_builder() {
+        AttemptFailure::Transport {
+            kind: ErrorKind::InvalidRequest,
+            ambiguous: false,
+            source: error,
+        }
+    } else {
+        AttemptFailure::Transport { kind: ErrorKind::Connection, ambiguous: true, source: error }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ApiKey;
+
+    fn transport(base_url: &str) -> Transport {
+        let config = ClientConfig::new(ApiKey::new("k")).with_base_url(base_url).unwrap();
+        Transport::new(&config).unwrap()
+    }
+
+    #[test]
+    fn builds_for_https_with_the_ring_provider() {
+        let transport = transport("https://api.fireworks.ai");
+        let call = Call::new(Method::GET, "/v1/accounts/a/deployments/x:scale")
+            .query("filter", "model=\"accounts/a/models/m\"")
+            .query("pageSize", "200");
+        assert_eq!(
+            transport.url(&call).as_str(),
+            "https://api.fireworks.ai/v1/accounts/a/deployments/x:scale?\
+             filter=model%3D%22accounts%2Fa%2Fmodels%2Fm%22&pageSize=200"
+        );
+    }
+
+    #[test]
+    fn keeps_a_path_prefix_of_the_base_url() {
+        let transport = transport("http://127.0.0.1:9/prefix/");
+        let call = Call::new(Method::GET, "/v1/accounts");
+        assert_eq!(transport.url(&call).as_str(), "http://127.0.0.1:9/prefix/v1/accounts");
+    }
+
+    #[test]
+    fn errors_drop_the_query_of_signed_urls() {
+        let transport = transport("http://127.0.0.1:9");
+        let url = Url::parse("https://storage.example/b/f?X-Goog-Signature=secret").unwrap();
+        let call = Call {
+            method: Method::PUT,
+            target: Target::External(url),
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: Body::Raw(Bytes::from_static(b"x")),
+        };
+        let failure = AttemptFailure::Status {
+            status: 403,
+            headers: HeaderMap::new(),
+            body: Bytes::from_static(b"SignatureDoesNotMatch"),
+        };
+        let error = transport.error(&call, failure, 1);
+        assert!(!error.to_string().contains("secret"), "{error}");
+        assert_eq!(error.kind(), ErrorKind::PermissionDenied);
+    }
+
+    #[test]
+    fn user_agent_names_fireform() {
+        assert!(user_agent().starts_with("fireform/"));
+    }
+}
