@@ -5,7 +5,8 @@
 //! the server echoes back has an equal value. Fields the server omits are not held against it
 //! (servers omit defaults), and `deploymentShape` is skipped because the server rewrites it to a
 //! shape-version name. Numbers equal their string form (int64 travels as a string), and
-//! durations compare by value (`"600s"` = `"600.0s"`). Output-only fields are never in a create
+//! durations compare by value (`"600s"` = `"600.0s"`), and a reference sent as a bare id
+//! (`my-dataset`) matches the full name the server echoes (`accounts/a/datasets/my-dataset`). Output-only fields are never in a create
 //! request, so they never take part. This module does not read or write anything.
 
 use serde_json::Value;
@@ -32,6 +33,14 @@ pub(crate) fn echoes(sent: &Value, got: &Value) -> bool {
 
 fn scalar_equal(sent: &Value, got: &Value) -> bool {
     if sent == got {
+        return true;
+    }
+    // A reference sent as a bare id comes back as a full resource name.
+    if let (Value::String(sent), Value::String(got)) = (sent, got)
+        && got.starts_with("accounts/")
+        && !sent.contains('/')
+        && got.rsplit('/').next() == Some(sent.as_str())
+    {
         return true;
     }
     match (numeric(sent), numeric(got)) {
@@ -83,5 +92,7 @@ mod tests {
             &json!({"exampleCount": 10})
         ));
         assert!(!echoes(&json!({"exampleCount": "10"}), &json!({"exampleCount": "11"})));
+        assert!(echoes(&json!({"dataset": "d"}), &json!({"dataset": "accounts/a/datasets/d"})));
+        assert!(!echoes(&json!({"dataset": "d"}), &json!({"dataset": "accounts/a/datasets/e"})));
     }
 }

@@ -1,7 +1,7 @@
-//! Models (§3 of the API reference): create, get, list, update with a mask, delete.
+//! Models (§3 of the API reference): get, list, update with a mask, delete.
 //!
-//! Model file uploads (`:getUploadEndpoint` for models) are not used by fireform yet and are
-//! not offered.
+//! fireform never creates models directly (fine-tuning jobs create their output models), so
+//! model create and model file uploads are not offered.
 
 use fireform_api::Model;
 
@@ -10,11 +10,6 @@ use crate::error::Error;
 use crate::pagination::{ListOptions, Pages};
 
 impl Client {
-    /// `POST .../models` with `{modelId, model}`; never creates twice.
-    pub async fn create_model(&self, id: &str, model: &Model) -> Result<Model, Error> {
-        self.create(id, model, Vec::new()).await
-    }
-
     /// `GET .../models/{id}`.
     pub async fn get_model(&self, id: &str) -> Result<Model, Error> {
         self.get(id).await
