@@ -1,1 +1,425 @@
-//! Placeholder: this crate is being built; see ARCHITECTURE.md for its job.
+//! The dependency graph of a [`Manifest`]: every reference and every `dependsOn` entry is an
+//! edge from the resource that needs something to the resource it needs, labelled with the
+//! field that made it.
+//!
+//! [`build`] refuses cycles, reporting each one as a whole path with the location of every
+//! edge. A built [`Graph`] answers what the plan engine asks: a deterministic topological
+//! order (dependencies first, ties broken by address), the reverse order for destroy, and the
+//! direct or transitive dependencies and dependents of a resource. [`Graph::to_dot`] renders
+//! it for `fireform graph`. This crate does no I/O and knows nothing about YAML or the API.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+use std::fmt::Write as _;
+
+use fireform_core::ResourceAddr;
+use fireform_manifest::{Diagnostic, Diagnostics, Manifest, SourceSpan};
+use petgraph::algo::tarjan_scc;
+use petgraph::graph::{DiGraph, NodeIndex};
+
+/// Why one resource depends on another: the field that holds the reference (`spec.dataset`,
+/// `spec.trainingConfig.warmStartFrom`) or `dependsOn`, and where it is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EdgeCause {
+    /// `spec.<field path>` of the reference, or `dependsOn`.
+    pub field: String,
+    /// Where the reference or `dependsOn` entry is written.
+    pub span: SourceSpan,
+}
+
+/// One edge: `from` needs `to` (so `to` is created first and destroyed last).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edge {
+    /// The dependent resource.
+    pub from: ResourceAddr,
+    /// The resource it depends on.
+    pub to: ResourceAddr,
+    /// Every field that makes the dependency, in field order (at least one).
+    pub causes: Vec<EdgeCause>,
+}
+
+impl Edge {
+    /// The causes' fields joined with `, `, e.g. `spec.dataset, dependsOn`.
+    pub fn label(&self) -> String {
+        self.causes.iter().map(|cause| cause.field.as_str()).collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// The acyclic dependency graph of a manifest.
+#[derive(Debug, Clone)]
+pub struct Graph {
+    // Invariant: `graph` is acyclic and its node weights are exactly the keys of `index`.
+    graph: DiGraph<ResourceAddr, Edge>,
+    index: BTreeMap<ResourceAddr, NodeIndex>,
+    // Invariant: every address once, each after everything it depends on.
+    order: Vec<ResourceAddr>,
+}
+
+/// Builds the graph of `manifest`, or reports every cycle (and any edge to an undeclared
+/// resource, which a loaded manifest never has).
+pub fn build(manifest: &Manifest) -> Result<Graph, Diagnostics> {
+    let mut graph = DiGraph::with_capacity(manifest.resources.len(), manifest.resources.len());
+    let mut index = BTreeMap::new();
+    for addr in manifest.resources.keys() {
+        index.insert(addr.clone(), graph.add_node(addr.clone()));
+    }
+    let mut diagnostics = Vec::new();
+    // (from, to) → causes, ordered so that edges are added deterministically.
+    let mut edges: BTreeMap<(ResourceAddr, ResourceAddr), Vec<EdgeCause>> = BTreeMap::new();
+    for resource in manifest.resources.values() {
+        let references = resource.references();
+        let targets = references
+            .iter()
+            .map(|(path, reference)| (path.clone(), &reference.target, resource.value_span(path)))
+            .chain(resource.depends_on.iter().enumerate().map(|(position, target)| {
+                (
+                    "dependsOn".to_owned(),
+                    target,
+                    resource.value_span(&format!("dependsOn[{position}]")),
+                )
+            }));
+        for (field, target, span) in targets {
+            if !index.contains_key(target) {
+                diagnostics.push(
+                    Diagnostic::error(format!(
+                        "`{}` depends on `{target}`, which is not defined",
+                        resource.addr
+                    ))
+                    .with_primary(span, ""),
+                );
+                continue;
+            }
+            edges
+                .entry((resource.addr.clone(), target.clone()))
+                .or_default()
+                .push(EdgeCause { field, span });
+        }
+    }
+    for ((from, to), causes) in edges {
+        let edge = Edge { from: from.clone(), to: to.clone(), causes };
+        graph.add_edge(index[&from], index[&to], edge);
+    }
+    diagnostics.extend(cycles(&graph));
+    if !diagnostics.is_empty() {
+        return Err(Diagnostics::new(diagnostics, manifest.sources.clone()));
+    }
+    let order = topological_order(&graph, &index);
+    Ok(Graph { graph, index, order })
+}
+
+/// Kahn's algorithm over dependencies-first, always taking the smallest ready address.
+fn topological_order(
+    graph: &DiGraph<ResourceAddr, Edge>,
+    index: &BTreeMap<ResourceAddr, NodeIndex>,
+) -> Vec<ResourceAddr> {
+    let mut waiting: BTreeMap<NodeIndex, usize> = BTreeMap::new();
+    let mut ready = BinaryHeap::new();
+    for (addr, &node) in index {
+        let dependencies = graph.neighbors_directed(node, petgraph::Direction::Outgoing).count();
+        if dependencies == 0 {
+            ready.push(Reverse(addr.clone()));
+        } else {
+            waiting.insert(node, dependencies);
+        }
+    }
+    let mut order = Vec::with_capacity(index.len());
+    while let Some(Reverse(addr)) = ready.pop() {
+        let node = index[&addr];
+        for dependent in graph.neighbors_directed(node, petgraph::Direction::Incoming) {
+            if let Some(count) = waiting.get_mut(&dependent) {
+                *count -= 1;
+                if *count == 0 {
+                    waiting.remove(&dependent);
+                    ready.push(Reverse(graph[dependent].clone()));
+                }
+            }
+        }
+        order.push(addr);
+    }
+    order
+}
+
+/// One diagnostic per strongly connected component that holds a cycle, with the cycle written
+/// out from its smallest address.
+fn cycles(graph: &DiGraph<ResourceAddr, Edge>) -> Vec<Diagnostic> {
+    let mut components: Vec<Vec<NodeIndex>> = tarjan_scc(graph)
+        .into_iter()
+        .filter(|component| {
+            component.len() > 1 || graph.find_edge(component[0], component[0]).is_some()
+        })
+        .collect();
+    for component in &mut components {
+        component.sort_by(|left, right| graph[*left].cmp(&graph[*right]));
+    }
+    components.sort_by(|left, right| graph[left[0]].cmp(&graph[right[0]]));
+    components.iter().map(|component| cycle_diagnostic(graph, component)).collect()
+}
+
+fn cycle_diagnostic(graph: &DiGraph<ResourceAddr, Edge>, component: &[NodeIndex]) -> Diagnostic {
+    let members: BTreeSet<NodeIndex> = component.iter().copied().collect();
+    let start = component[0];
+    let path = cycle_path(graph, start, &members);
+    let mut names: Vec<String> = path.iter().map(|node| graph[*node].to_string()).collect();
+    names.push(graph[start].to_string());
+    let mut diagnostic = Diagnostic::error(format!("dependency cycle: {}", names.join(" -> ")));
+    let mut hops = path.clone();
+    hops.push(start);
+    for (position, pair) in hops.windows(2).enumerate() {
+        let Some(edge) = graph.find_edge(pair[0], pair[1]) else { continue };
+        let edge = &graph[edge];
+        let cause = &edge.causes[0];
+        let message = format!("`{}` needs `{}` here ({})", edge.from, edge.to, cause.field);
+        diagnostic = if position == 0 {
+            diagnostic.with_primary(cause.span.clone(), message)
+        } else {
+            diagnostic.with_secondary(cause.span.clone(), message)
+        };
+    }
+    if component.len() > path.len() {
+        diagnostic = diagnostic.with_note(format!(
+            "{} resources are tangled in this cycle; breaking this path may leave another",
+            component.len()
+        ));
+    }
+    diagnostic.with_help(
+        "remove one of these references or `dependsOn` entries; resources must be creatable in some order",
+    )
+}
+
+/// A shortest cycle through `start` inside the component (breadth-first, smallest addresses
+/// first), as the list of nodes from `start` up to the one that closes the cycle.
+fn cycle_path(
+    graph: &DiGraph<ResourceAddr, Edge>,
+    start: NodeIndex,
+    members: &BTreeSet<NodeIndex>,
+) -> Vec<NodeIndex> {
+    let mut parent: BTreeMap<NodeIndex, NodeIndex> = BTreeMap::new();
+    let mut queue = std::collections::VecDeque::from([start]);
+    let sorted_successors = |node: NodeIndex| {
+        let mut successors: Vec<NodeIndex> = graph
+            .neighbors_directed(node, petgraph::Direction::Outgoing)
+            .filter(|next| members.contains(next))
+            .collect();
+        successors.sort_by(|left, right| graph[*left].cmp(&graph[*right]));
+        successors.dedup();
+        successors
+    };
+    while let Some(node) = queue.pop_front() {
+        for next in sorted_successors(node) {
+            if next == start {
+                let mut path = vec![node];
+                let mut current = node;
+                while let Some(&previous) = parent.get(&current) {
+                    path.push(previous);
+                    current = previous;
+                }
+                path.reverse();
+                return path;
+            }
+            if next != start && !parent.contains_key(&next) {
+                parent.insert(next, node);
+                queue.push_back(next);
+            }
+        }
+    }
+    vec![start]
+}
+
+impl Graph {
+    /// Every address, dependencies before dependents; among resources free to go at the same
+    /// time, the smaller address first. This is the create order.
+    pub fn order(&self) -> &[ResourceAddr] {
+        &self.order
+    }
+
+    /// The destroy order: dependents before what they depend on (the reverse of
+    /// [`Graph::order`]).
+    pub fn destroy_order(&self) -> Vec<ResourceAddr> {
+        self.order.iter().rev().cloned().collect()
+    }
+
+    /// How many resources the graph holds.
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    /// Whether the graph is empty.
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
+    /// Whether `addr` is in the graph.
+    pub fn contains(&self, addr: &ResourceAddr) -> bool {
+        self.index.contains_key(addr)
+    }
+
+    /// Every edge, ordered by (from, to).
+    pub fn edges(&self) -> Vec<&Edge> {
+        let mut edges: Vec<&Edge> = self.graph.edge_weights().collect();
+        edges.sort_by(|left, right| (&left.from, &left.to).cmp(&(&right.from, &right.to)));
+        edges
+    }
+
+    /// The resources `addr` depends on directly, by address.
+    pub fn dependencies(&self, addr: &ResourceAddr) -> BTreeSet<&ResourceAddr> {
+        self.neighbors(addr, petgraph::Direction::Outgoing)
+    }
+
+    /// The resources that depend on `addr` directly, by address.
+    pub fn dependents(&self, addr: &ResourceAddr) -> BTreeSet<&ResourceAddr> {
+        self.neighbors(addr, petgraph::Direction::Incoming)
+    }
+
+    /// Everything `addr` depends on, directly or through others.
+    pub fn all_dependencies(&self, addr: &ResourceAddr) -> BTreeSet<&ResourceAddr> {
+        self.reachable(addr, petgraph::Direction::Outgoing)
+    }
+
+    /// Everything that depends on `addr`, directly or through others: what a failure of
+    /// `addr` stops, and what must go before `addr` is destroyed.
+    pub fn all_dependents(&self, addr: &ResourceAddr) -> BTreeSet<&ResourceAddr> {
+        self.reachable(addr, petgraph::Direction::Incoming)
+    }
+
+    /// The edge from `from` to `to`, if `from` depends on `to` directly.
+    pub fn edge(&self, from: &ResourceAddr, to: &ResourceAddr) -> Option<&Edge> {
+        let edge = self.graph.find_edge(*self.index.get(from)?, *self.index.get(to)?)?;
+        Some(&self.graph[edge])
+    }
+
+    fn neighbors(
+        &self,
+        addr: &ResourceAddr,
+        direction: petgraph::Direction,
+    ) -> BTreeSet<&ResourceAddr> {
+        let Some(&node) = self.index.get(addr) else { return BTreeSet::new() };
+        self.graph.neighbors_directed(node, direction).map(|next| &self.graph[next]).collect()
+    }
+
+    fn reachable(
+        &self,
+        addr: &ResourceAddr,
+        direction: petgraph::Direction,
+    ) -> BTreeSet<&ResourceAddr> {
+        let mut found = BTreeSet::new();
+        let Some(&node) = self.index.get(addr) else { return found };
+        let mut stack = vec![node];
+        while let Some(node) = stack.pop() {
+            for next in self.graph.neighbors_directed(node, direction) {
+                if found.insert(&self.graph[next]) {
+                    stack.push(next);
+                }
+            }
+        }
+        found
+    }
+
+    /// The graph in Graphviz DOT: one node per resource in address order, one edge per
+    /// dependency from dependent to dependency, labelled with the fields that make it.
+    pub fn to_dot(&self) -> String {
+        let mut dot =
+            String::from("digraph fireform {\n  rankdir = \"LR\";\n  node [shape = \"box\"];\n");
+        for addr in self.index.keys() {
+            let _ = writeln!(dot, "  \"{addr}\";");
+        }
+        for edge in self.edges() {
+            let _ = writeln!(
+                dot,
+                "  \"{}\" -> \"{}\" [label = \"{}\"];",
+                edge.from,
+                edge.to,
+                edge.label()
+            );
+        }
+        dot.push_str("}\n");
+        dot
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use fireform_manifest::{RenderOptions, load_str};
+
+    use super::*;
+
+    fn graph(text: &str) -> Result<Graph, String> {
+        let manifest = load_str(Path::new("main.yaml"), text)
+            .map_err(|diagnostics| diagnostics.render(RenderOptions::default()))?;
+        build(&manifest).map_err(|diagnostics| diagnostics.render(RenderOptions::default()))
+    }
+
+    fn dataset(name: &str, depends_on: &[&str]) -> String {
+        format!(
+            "kind: Dataset\nname: {name}\nspec:\n  existing: {name}\ndependsOn: [{}]\n---\n",
+            depends_on.join(", ")
+        )
+    }
+
+    fn addr(text: &str) -> ResourceAddr {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn order_is_topological_with_ties_by_address() {
+        let text = [
+            dataset("d", &["dataset/b"]),
+            dataset("c", &[]),
+            dataset("b", &[]),
+            dataset("a", &["dataset/d"]),
+        ]
+        .concat();
+        let graph = graph(&text).unwrap();
+        let order: Vec<String> = graph.order().iter().map(ToString::to_string).collect();
+        assert_eq!(order, ["dataset/b", "dataset/c", "dataset/d", "dataset/a"]);
+        let destroy: Vec<String> = graph.destroy_order().iter().map(ToString::to_string).collect();
+        assert_eq!(destroy, ["dataset/a", "dataset/d", "dataset/c", "dataset/b"]);
+        assert_eq!(graph.dependencies(&addr("dataset/a")), BTreeSet::from([&addr("dataset/d")]));
+        assert_eq!(
+            graph.all_dependencies(&addr("dataset/a")),
+            BTreeSet::from([&addr("dataset/d"), &addr("dataset/b")])
+        );
+        assert_eq!(
+            graph.all_dependents(&addr("dataset/b")),
+            BTreeSet::from([&addr("dataset/d"), &addr("dataset/a")])
+        );
+        assert!(graph.dependents(&addr("dataset/c")).is_empty());
+    }
+
+    #[test]
+    fn cycles_are_reported_as_paths() {
+        let text = [
+            dataset("a", &["dataset/b"]),
+            dataset("b", &["dataset/c"]),
+            dataset("c", &["dataset/a"]),
+            dataset("self", &["dataset/self"]),
+        ]
+        .concat();
+        let rendered = graph(&text).unwrap_err();
+        assert!(
+            rendered.contains(
+                "error: dependency cycle: dataset/a -> dataset/b -> dataset/c -> dataset/a"
+            ),
+            "{rendered}"
+        );
+        assert!(
+            rendered.contains("error: dependency cycle: dataset/self -> dataset/self"),
+            "{rendered}"
+        );
+    }
+
+    #[test]
+    fn dot_is_deterministic_and_labelled() {
+        let text = "kind: Dataset\nname: chats\nspec: {rows: [{a: 1}]}\n---\nkind: SupervisedFineTuningJob\nname: tune\nspec:\n  dataset: ${dataset/chats}\n  evaluationDataset: ${dataset/chats}\n  baseModel: m\ndependsOn: [dataset/chats]\n";
+        insta::assert_snapshot!(graph(text).unwrap().to_dot(), @r#"
+        digraph fireform {
+          rankdir = "LR";
+          node [shape = "box"];
+          "dataset/chats";
+          "supervised-fine-tuning-job/tune";
+          "supervised-fine-tuning-job/tune" -> "dataset/chats" [label = "spec.dataset, spec.evaluationDataset, dependsOn"];
+        }
+        "#);
+    }
+}

@@ -12,7 +12,7 @@ use crate::check::{Context, check_document, normalize};
 use crate::diagnostic::{
     Diagnostic, Diagnostics, Severity, SourceLocation, SourceSpan, Sources, display_path,
 };
-use crate::{Manifest, resolve, yaml};
+use crate::{Manifest, Resource, resolve, yaml};
 
 /// Loads the manifests at `paths` (files or directories; none means the current directory)
 /// and validates them. The project directory is the first path when it is a directory, else
@@ -88,33 +88,50 @@ fn check_all(
     current_dir: Option<&Path>,
     mut diagnostics: Vec<Diagnostic>,
 ) -> Result<Manifest, Diagnostics> {
+    // Files are parsed and checked independently, so large projects use every core; the
+    // results are merged in file order, which keeps the outcome deterministic.
+    let threads = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, 8);
+    let chunk_size = inputs.len().div_ceil(threads).max(1);
+    let checked: Vec<CheckedFile> = if inputs.len() < 2 * threads {
+        inputs.into_iter().map(|input| check_file(input, &project_dir, current_dir)).collect()
+    } else {
+        let mut chunks: Vec<Vec<(PathBuf, String)>> = Vec::new();
+        let mut inputs = inputs.into_iter().peekable();
+        while inputs.peek().is_some() {
+            chunks.push(inputs.by_ref().take(chunk_size).collect());
+        }
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = chunks
+                .into_iter()
+                .map(|chunk| {
+                    let project_dir = &project_dir;
+                    scope.spawn(move || {
+                        chunk
+                            .into_iter()
+                            .map(|input| check_file(input, project_dir, current_dir))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|handle| match handle.join() {
+                    Ok(checked) => checked,
+                    Err(panic) => std::panic::resume_unwind(panic),
+                })
+                .collect()
+        })
+    };
+
     let mut sources = Sources::default();
     let mut resources = BTreeMap::new();
-    let mut files = Vec::with_capacity(inputs.len());
-    for (path, text) in inputs {
-        let shown: Arc<Path> = Arc::from(display_path(&path, current_dir).as_path());
-        let text: Arc<str> = Arc::from(text);
-        sources.insert(shown.clone(), text.clone());
-        files.push(shown.to_path_buf());
-        let absolute_file = absolute(&path, current_dir);
-        let file_dir = absolute_file.parent().map_or_else(|| PathBuf::from("/"), Path::to_path_buf);
-        let documents = match yaml::parse_documents(&shown, &text) {
-            Ok(documents) => documents,
-            Err(diagnostic) => {
-                diagnostics.push(diagnostic);
-                continue;
-            }
-        };
-        let context = Context {
-            file: shown.clone(),
-            file_dir: &file_dir,
-            project_dir: &project_dir,
-            current_dir,
-        };
-        for document in &documents {
-            if let Some(resource) = check_document(&context, document, &mut diagnostics) {
-                resolve::insert(&mut resources, resource, &mut diagnostics);
-            }
+    let mut files = Vec::with_capacity(checked.len());
+    for file in checked {
+        sources.insert(file.shown.clone(), file.text);
+        files.push(file.shown.to_path_buf());
+        diagnostics.extend(file.diagnostics);
+        for resource in file.resources {
+            resolve::insert(&mut resources, resource, &mut diagnostics);
         }
     }
     resolve::check(&resources, &mut diagnostics);
@@ -124,6 +141,40 @@ fn check_all(
     }
     let warnings = Diagnostics::new(diagnostics, sources.clone()).iter().cloned().collect();
     Ok(Manifest { resources, project_dir, files, sources, warnings })
+}
+
+/// One file, parsed and checked on its own.
+struct CheckedFile {
+    shown: Arc<Path>,
+    text: Arc<str>,
+    resources: Vec<Resource>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+fn check_file(
+    (path, text): (PathBuf, String),
+    project_dir: &Path,
+    current_dir: Option<&Path>,
+) -> CheckedFile {
+    let shown: Arc<Path> = Arc::from(display_path(&path, current_dir).as_path());
+    let text: Arc<str> = Arc::from(text);
+    let mut diagnostics = Vec::new();
+    let mut resources = Vec::new();
+    let absolute_file = absolute(&path, current_dir);
+    let file_dir = absolute_file.parent().map_or_else(|| PathBuf::from("/"), Path::to_path_buf);
+    match yaml::parse_documents(&shown, &text) {
+        Ok(documents) => {
+            let context =
+                Context { file: shown.clone(), file_dir: &file_dir, project_dir, current_dir };
+            for document in &documents {
+                if let Some(resource) = check_document(&context, document, &mut diagnostics) {
+                    resources.push(resource);
+                }
+            }
+        }
+        Err(diagnostic) => diagnostics.push(diagnostic),
+    }
+    CheckedFile { shown, text, resources, diagnostics }
 }
 
 fn absolute(path: &Path, current_dir: Option<&Path>) -> PathBuf {

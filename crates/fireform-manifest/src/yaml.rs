@@ -198,6 +198,7 @@ pub(crate) fn parse_documents(file: &Arc<Path>, text: &str) -> Result<Vec<Node>,
         duplicate_keys: DuplicateKeyPolicy::PassThrough,
         strict_booleans: true,
         with_snippet: false,
+        emit_comments: false,
     };
     serde_saphyr::from_multiple_with_options::<Node>(text, options)
         .map_err(|error| syntax_diagnostic(file, &error))
