@@ -1,0 +1,936 @@
+//! Apply: carrying out a [`Plan`] through a [`Provider`], recording state after every step.
+//!
+//! The plan becomes a graph of steps: one "apply" step per resource that is created, updated,
+//! adopted, read or waited for, and one "delete" step per object that goes away. Apply steps
+//! follow the steps of what they depend on; deletes follow the deletes of what depended on the
+//! object; a replace deletes then creates (or creates then deletes, where the ids differ). Up
+//! to `parallelism` steps run at once, each starting as soon as its own prerequisites are done,
+//! not when a whole level is. A failure skips the steps that follow from it and lets the rest
+//! finish. Every step saves state as soon as the account changes, so a crash loses nothing a
+//! rerun cannot find again. This module prints nothing: it reports [`Event`]s.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::pin::pin;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::time::{Duration, Instant};
+
+use fireform_core::{ResourceAddr, ResourceKind};
+use fireform_state::{ResourceState, StateDocument, StateStore};
+use futures_util::future::{Either, select};
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use serde_json::Value as Json;
+
+use crate::dataset;
+use crate::kinds::{self, Known, Ownership, Readiness, UploadSource};
+use crate::plan::{Action, Plan, Planned, ResourceChange};
+use crate::provider::{Object, Provider, ProviderError, ProviderErrorKind};
+
+/// How apply runs.
+#[derive(Debug, Clone)]
+pub struct ApplyOptions {
+    /// How many steps may run at once (`--parallelism`).
+    pub parallelism: usize,
+    /// How often a "still creating…" event is reported for a long step.
+    pub progress_every: Duration,
+    /// The first poll interval while waiting; it grows to `poll_max`.
+    pub poll_min: Duration,
+    /// The longest poll interval while waiting.
+    pub poll_max: Duration,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> ApplyOptions {
+        ApplyOptions {
+            parallelism: 10,
+            progress_every: Duration::from_secs(10),
+            poll_min: Duration::from_millis(200),
+            poll_max: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Ctrl-C, as the engine sees it: raised once, apply starts nothing new and lets running steps
+/// finish; raised twice, it stops waiting at once. State is saved either way.
+#[derive(Debug, Default)]
+pub struct Interrupt {
+    level: AtomicU8,
+}
+
+impl Interrupt {
+    /// A fresh, unraised interrupt.
+    pub fn new() -> Interrupt {
+        Interrupt::default()
+    }
+
+    /// Raises the level by one and returns the new level.
+    pub fn raise(&self) -> u8 {
+        self.level.fetch_add(1, Ordering::SeqCst).saturating_add(1)
+    }
+
+    /// The current level: 0 none, 1 stop starting, 2 stop waiting.
+    pub fn level(&self) -> u8 {
+        self.level.load(Ordering::SeqCst)
+    }
+}
+
+/// What a step does, for progress lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verb {
+    /// Creating an object (and waiting until ready).
+    Creating,
+    /// Adopting an existing object.
+    Adopting,
+    /// Updating in place.
+    Updating,
+    /// Reading an object fireform does not own.
+    Reading,
+    /// Waiting for an object to become ready.
+    Waiting,
+    /// Destroying an object.
+    Destroying,
+    /// Dropping from state.
+    Forgetting,
+    /// Recording drift into state.
+    Refreshing,
+}
+
+impl Verb {
+    /// The lower-case progress word (`creating`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verb::Creating => "creating",
+            Verb::Adopting => "adopting",
+            Verb::Updating => "updating",
+            Verb::Reading => "reading",
+            Verb::Waiting => "waiting",
+            Verb::Destroying => "destroying",
+            Verb::Forgetting => "forgetting",
+            Verb::Refreshing => "refreshing",
+        }
+    }
+
+    /// The past participle for completion lines (`created`).
+    pub fn done(self) -> &'static str {
+        match self {
+            Verb::Creating => "created",
+            Verb::Adopting => "adopted",
+            Verb::Updating => "updated",
+            Verb::Reading => "read",
+            Verb::Waiting => "ready",
+            Verb::Destroying => "destroyed",
+            Verb::Forgetting => "forgotten",
+            Verb::Refreshing => "refreshed",
+        }
+    }
+}
+
+/// Progress of apply, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// A step started.
+    Started {
+        /// The resource.
+        addr: ResourceAddr,
+        /// What it does.
+        verb: Verb,
+    },
+    /// A step is still running.
+    StillRunning {
+        /// The resource.
+        addr: ResourceAddr,
+        /// What it does.
+        verb: Verb,
+        /// Time since it started.
+        elapsed: Duration,
+    },
+    /// A step finished.
+    Finished {
+        /// The resource.
+        addr: ResourceAddr,
+        /// What it did.
+        verb: Verb,
+        /// How long it took.
+        elapsed: Duration,
+        /// The object's id, where one is known.
+        id: Option<String>,
+    },
+    /// A step failed.
+    Failed {
+        /// The resource.
+        addr: ResourceAddr,
+        /// What it was doing.
+        verb: Verb,
+        /// How long it ran.
+        elapsed: Duration,
+    },
+}
+
+/// Why a step failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StepError {
+    /// The account refused or could not be reached.
+    #[error("{doing} `{name}` failed")]
+    Provider {
+        /// What was being done (`create`, `update`, …).
+        doing: &'static str,
+        /// The object's name (or id).
+        name: String,
+        /// The provider's error.
+        #[source]
+        source: ProviderError,
+    },
+    /// It ended in a bad state while being waited for.
+    #[error("`{name}` did not become ready: {message}")]
+    Failed {
+        /// The object's name.
+        name: String,
+        /// The state and the server's status message.
+        message: String,
+    },
+    /// It vanished while being waited for.
+    #[error("`{name}` disappeared while fireform was waiting for it")]
+    Vanished {
+        /// The object's name.
+        name: String,
+    },
+    /// Waiting took longer than allowed.
+    #[error("timed out after {}s waiting for `{name}` (last state: {last}); raise `lifecycle.timeouts` if it needs longer", limit.as_secs())]
+    Timeout {
+        /// The object's name.
+        name: String,
+        /// The limit.
+        limit: Duration,
+        /// The last state seen.
+        last: String,
+    },
+    /// A reference's value was not recorded by the step that should have produced it.
+    #[error("the value of `${{{target}.{attribute}}}` is not known")]
+    Unresolved {
+        /// The referenced resource.
+        target: String,
+        /// The attribute.
+        attribute: String,
+    },
+    /// A dataset file changed between plan and apply.
+    #[error(
+        "dataset content changed since the plan (planned `{planned}`, now `{actual}`); run plan again"
+    )]
+    ContentChanged {
+        /// The id the plan computed.
+        planned: String,
+        /// The id of the content now.
+        actual: String,
+    },
+    /// A dataset file could not be read.
+    #[error("cannot read dataset file `{path}`")]
+    Read {
+        /// The file.
+        path: String,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// State could not be saved.
+    #[error("could not save state")]
+    State(#[source] fireform_state::Error),
+    /// Stopped by a second Ctrl-C.
+    #[error("interrupted")]
+    Interrupted,
+}
+
+/// What apply did.
+#[derive(Debug, Default)]
+pub struct ApplyReport {
+    /// Steps that finished, in completion order.
+    pub done: Vec<(ResourceAddr, Verb)>,
+    /// Steps that failed, with why, in completion order.
+    pub errors: Vec<(ResourceAddr, StepError)>,
+    /// Resources not started because something they follow failed.
+    pub skipped: Vec<ResourceAddr>,
+    /// Resources not started because apply was interrupted.
+    pub not_started: Vec<ResourceAddr>,
+    /// Whether Ctrl-C stopped apply early.
+    pub interrupted: bool,
+}
+
+impl ApplyReport {
+    /// Whether every step succeeded.
+    pub fn is_success(&self) -> bool {
+        self.errors.is_empty() && self.skipped.is_empty() && !self.interrupted
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Phase {
+    Delete,
+    Apply,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Step {
+    change: usize,
+    phase: Phase,
+}
+
+struct Schedule {
+    prerequisites: BTreeMap<Step, usize>,
+    successors: BTreeMap<Step, BTreeSet<Step>>,
+}
+
+impl Schedule {
+    fn new(plan: &Plan, state: &StateDocument) -> Schedule {
+        let mut steps = BTreeSet::new();
+        let mut by_addr: BTreeMap<&ResourceAddr, usize> = BTreeMap::new();
+        for (index, change) in plan.changes.iter().enumerate() {
+            by_addr.insert(&change.addr, index);
+            let wait = change.planned.as_ref().is_some_and(|planned| planned.wait);
+            let (apply, delete) = match change.action {
+                Action::NoOp => (wait, false),
+                Action::Create
+                | Action::Adopt
+                | Action::Update
+                | Action::Read
+                | Action::Refresh => (true, false),
+                Action::Replace => (true, true),
+                Action::Delete | Action::Forget => (false, true),
+            };
+            if apply {
+                steps.insert(Step { change: index, phase: Phase::Apply });
+            }
+            if delete {
+                steps.insert(Step { change: index, phase: Phase::Delete });
+            }
+        }
+        let mut edges: BTreeSet<(Step, Step)> = BTreeSet::new();
+        let recorded_deps = |addr: &ResourceAddr| -> BTreeSet<ResourceAddr> {
+            state.resource(addr).map(|recorded| recorded.dependencies.clone()).unwrap_or_default()
+        };
+        for (index, change) in plan.changes.iter().enumerate() {
+            let apply = Step { change: index, phase: Phase::Apply };
+            let delete = Step { change: index, phase: Phase::Delete };
+            let cbd = change.planned.as_ref().is_some_and(|planned| planned.create_before_destroy);
+            if steps.contains(&apply) {
+                for dependency in change.planned.iter().flat_map(|planned| &planned.dependencies) {
+                    if let Some(&other) = by_addr.get(dependency) {
+                        let before = Step { change: other, phase: Phase::Apply };
+                        if steps.contains(&before) {
+                            edges.insert((before, apply));
+                        }
+                    }
+                }
+                if steps.contains(&delete) {
+                    edges.insert(if cbd { (apply, delete) } else { (delete, apply) });
+                }
+            }
+            if steps.contains(&delete) {
+                // Whatever depended on this object goes (or moves away) first.
+                for (other_index, other) in plan.changes.iter().enumerate() {
+                    if other_index == index {
+                        continue;
+                    }
+                    let recorded = recorded_deps(&other.addr).contains(&change.addr);
+                    let planned = other
+                        .planned
+                        .as_ref()
+                        .is_some_and(|planned| planned.dependencies.contains(&change.addr));
+                    let other_delete = Step { change: other_index, phase: Phase::Delete };
+                    if recorded && steps.contains(&other_delete) {
+                        edges.insert((other_delete, delete));
+                    }
+                    // A dependent's new version moves away from the old object before it goes,
+                    // unless the old object must go before this one's replacement exists.
+                    let other_apply = Step { change: other_index, phase: Phase::Apply };
+                    let replaced_in_place = change.action == Action::Replace && !cbd;
+                    if (recorded || planned) && !replaced_in_place && steps.contains(&other_apply) {
+                        edges.insert((other_apply, delete));
+                    }
+                }
+            }
+        }
+        let mut prerequisites: BTreeMap<Step, usize> =
+            steps.iter().map(|step| (*step, 0)).collect();
+        let mut successors: BTreeMap<Step, BTreeSet<Step>> = BTreeMap::new();
+        for (before, after) in edges {
+            if successors.entry(before).or_default().insert(after) {
+                *prerequisites.entry(after).or_default() += 1;
+            }
+        }
+        Schedule { prerequisites, successors }
+    }
+}
+
+struct Context<'a, P> {
+    provider: &'a P,
+    plan: &'a Plan,
+    store: &'a StateStore,
+    options: &'a ApplyOptions,
+    interrupt: &'a Interrupt,
+}
+
+/// Checks that `plan` was made against the state `store` holds now.
+pub fn check_fresh(plan: &Plan, state: &StateDocument) -> Result<(), String> {
+    let current_serial = state.serial();
+    let same = plan.state.serial == current_serial
+        && (plan.state.serial == 0 || plan.state.lineage == state.lineage());
+    if same {
+        Ok(())
+    } else {
+        Err(format!(
+            "the saved plan is stale: it was made against state serial {}, and the state is now at serial {current_serial}; run `fireform plan` again",
+            plan.state.serial
+        ))
+    }
+}
+
+/// Carries out `plan`, recording state in `store` after every step.
+pub async fn apply<P: Provider>(
+    provider: &P,
+    plan: &Plan,
+    store: &StateStore,
+    options: &ApplyOptions,
+    interrupt: &Interrupt,
+    events: &dyn Fn(Event),
+) -> ApplyReport {
+    let schedule = Schedule::new(plan, &store.snapshot());
+    let context = Context { provider, plan, store, options, interrupt };
+    let mut remaining = schedule.prerequisites.clone();
+    let mut ready: BTreeSet<(ResourceAddr, Step)> = remaining
+        .iter()
+        .filter(|(_, count)| **count == 0)
+        .map(|(step, _)| (plan.changes[step.change].addr.clone(), *step))
+        .collect();
+    let mut running: BTreeMap<Step, (Instant, Verb, u32)> = BTreeMap::new();
+    let mut in_flight = FuturesUnordered::new();
+    let mut report = ApplyReport::default();
+    let mut blocked: BTreeSet<Step> = BTreeSet::new();
+    let parallelism = options.parallelism.max(1);
+
+    loop {
+        if interrupt.level() == 0 {
+            while in_flight.len() < parallelism {
+                let Some((_, step)) = ready.pop_first() else { break };
+                let verb = verb_of(&plan.changes[step.change], step.phase);
+                events(Event::Started { addr: plan.changes[step.change].addr.clone(), verb });
+                running.insert(step, (Instant::now(), verb, 0));
+                in_flight.push(run_step(&context, step));
+            }
+        }
+        if in_flight.is_empty() {
+            break;
+        }
+        if interrupt.level() >= 2 {
+            report.interrupted = true;
+            for step in running.keys() {
+                report
+                    .errors
+                    .push((plan.changes[step.change].addr.clone(), StepError::Interrupted));
+            }
+            break;
+        }
+        let tick = provider.sleep(Duration::from_millis(100));
+        let outcome = {
+            let next = pin!(in_flight.next());
+            let tick = pin!(tick);
+            match select(next, tick).await {
+                Either::Left((outcome, _)) => outcome,
+                Either::Right(((), _)) => None,
+            }
+        };
+        match outcome {
+            Some((step, result)) => {
+                let Some((started, verb, _)) = running.remove(&step) else { continue };
+                let change = &plan.changes[step.change];
+                let elapsed = started.elapsed();
+                match result {
+                    Ok(id) => {
+                        events(Event::Finished { addr: change.addr.clone(), verb, elapsed, id });
+                        report.done.push((change.addr.clone(), verb));
+                        for next in schedule.successors.get(&step).into_iter().flatten() {
+                            if blocked.contains(next) {
+                                continue;
+                            }
+                            let count = remaining.entry(*next).or_default();
+                            *count = count.saturating_sub(1);
+                            if *count == 0 {
+                                ready.insert((plan.changes[next.change].addr.clone(), *next));
+                            }
+                        }
+                    }
+                    Err(error) => {
+                        events(Event::Failed { addr: change.addr.clone(), verb, elapsed });
+                        report.errors.push((change.addr.clone(), error));
+                        let mut frontier: Vec<Step> =
+                            schedule.successors.get(&step).into_iter().flatten().copied().collect();
+                        while let Some(next) = frontier.pop() {
+                            if blocked.insert(next) {
+                                frontier
+                                    .extend(schedule.successors.get(&next).into_iter().flatten());
+                            }
+                        }
+                    }
+                }
+            }
+            None => {
+                for (step, (started, verb, reported)) in &mut running {
+                    let elapsed = started.elapsed();
+                    let due = options.progress_every.as_secs_f64().max(0.001);
+                    let ticks = (elapsed.as_secs_f64() / due) as u32;
+                    if ticks > *reported {
+                        *reported = ticks;
+                        events(Event::StillRunning {
+                            addr: plan.changes[step.change].addr.clone(),
+                            verb: *verb,
+                            elapsed,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    drop(in_flight);
+    for step in &blocked {
+        let addr = plan.changes[step.change].addr.clone();
+        if !report.skipped.contains(&addr) {
+            report.skipped.push(addr);
+        }
+    }
+    if interrupt.level() > 0 {
+        report.interrupted = true;
+        for (addr, step) in ready {
+            if !blocked.contains(&step) && !report.not_started.contains(&addr) {
+                report.not_started.push(addr);
+            }
+        }
+        for (step, count) in &remaining {
+            let addr = &plan.changes[step.change].addr;
+            if *count > 0 && !blocked.contains(step) && !report.not_started.contains(addr) {
+                report.not_started.push(addr.clone());
+            }
+        }
+    }
+    report
+}
+
+fn verb_of(change: &ResourceChange, phase: Phase) -> Verb {
+    match (change.action, phase) {
+        (Action::Forget, _) => Verb::Forgetting,
+        (_, Phase::Delete) => Verb::Destroying,
+        (Action::Create | Action::Replace, Phase::Apply) => Verb::Creating,
+        (Action::Adopt, Phase::Apply) => Verb::Adopting,
+        (Action::Update, Phase::Apply) => Verb::Updating,
+        (Action::Read, Phase::Apply) => Verb::Reading,
+        (Action::Refresh, Phase::Apply) => Verb::Refreshing,
+        (Action::NoOp | Action::Delete, Phase::Apply) => Verb::Waiting,
+    }
+}
+
+async fn run_step<P: Provider>(
+    context: &Context<'_, P>,
+    step: Step,
+) -> (Step, Result<Option<String>, StepError>) {
+    let change = &context.plan.changes[step.change];
+    let result = match step.phase {
+        Phase::Delete => delete(context, change)
+            .await
+            .map(|()| change.prior.as_ref().map(|prior| prior.id.clone())),
+        Phase::Apply => apply_one(context, change).await,
+    };
+    (step, result)
+}
+
+async fn apply_one<P: Provider>(
+    context: &Context<'_, P>,
+    change: &ResourceChange,
+) -> Result<Option<String>, StepError> {
+    let Some(planned) = &change.planned else {
+        return refresh_record(context, change).map(|()| None);
+    };
+    let kind = change.addr.kind;
+    match change.action {
+        Action::Create | Action::Replace => create(context, change, planned).await.map(Some),
+        Action::Adopt => {
+            let prior = change.prior.as_ref();
+            let name = prior.map(|prior| prior.remote_name.clone()).unwrap_or_default();
+            let object = context
+                .provider
+                .get(kind, &name)
+                .await
+                .map_err(|source| StepError::Provider {
+                    doing: "read",
+                    name: name.clone(),
+                    source,
+                })?
+                .ok_or_else(|| StepError::Vanished { name: name.clone() })?;
+            record(context, change, planned, &resolve_body(context, planned)?, &object, false)?;
+            if !planned.mask.is_empty() {
+                update(context, change, planned, &name).await?;
+            }
+            if planned.wait {
+                wait_ready(context, kind, &name, planned.timeouts.update).await?;
+            }
+            Ok(Some(kinds::id_of(&name).to_owned()))
+        }
+        Action::Update => {
+            let name =
+                change.prior.as_ref().map(|prior| prior.remote_name.clone()).unwrap_or_default();
+            update(context, change, planned, &name).await?;
+            if planned.wait {
+                wait_ready(context, kind, &name, planned.timeouts.update).await?;
+            }
+            Ok(Some(kinds::id_of(&name).to_owned()))
+        }
+        Action::Read => {
+            let body = resolve_body(context, planned)?;
+            let object = match (&planned.remote_name, kind) {
+                (Some(name), ResourceKind::Dataset) => context
+                    .provider
+                    .get(kind, name)
+                    .await
+                    .map_err(|source| StepError::Provider {
+                        doing: "read",
+                        name: name.clone(),
+                        source,
+                    })?
+                    .ok_or_else(|| StepError::Vanished { name: name.clone() })?,
+                _ => Object::new(),
+            };
+            record(context, change, planned, &body, &object, true)?;
+            Ok(planned.id.clone())
+        }
+        Action::NoOp => {
+            let name = planned
+                .remote_name
+                .clone()
+                .or_else(|| change.prior.as_ref().map(|prior| prior.remote_name.clone()))
+                .unwrap_or_default();
+            wait_ready(context, kind, &name, planned.timeouts.create).await?;
+            Ok(None)
+        }
+        Action::Refresh | Action::Delete | Action::Forget => Ok(None),
+    }
+}
+
+/// Fills the references left for apply from the values recorded by earlier steps.
+fn resolve_body<P>(context: &Context<'_, P>, planned: &Planned) -> Result<Object, StepError> {
+    let mut body = planned.body.clone();
+    if planned.pending.is_empty() {
+        return Ok(body);
+    }
+    let state = context.store.snapshot();
+    for pending in &planned.pending {
+        let value = pending
+            .target
+            .parse::<ResourceAddr>()
+            .ok()
+            .and_then(|target| {
+                state
+                    .resource(&target)
+                    .and_then(|recorded| recorded.values.get(&pending.attribute).cloned())
+            })
+            .ok_or_else(|| StepError::Unresolved {
+                target: pending.target.clone(),
+                attribute: pending.attribute.clone(),
+            })?;
+        kinds::set_path(&mut body, &pending.path, value);
+    }
+    Ok(body)
+}
+
+async fn create<P: Provider>(
+    context: &Context<'_, P>,
+    change: &ResourceChange,
+    planned: &Planned,
+) -> Result<String, StepError> {
+    let kind = change.addr.kind;
+    let body = resolve_body(context, planned)?;
+    let content = match &planned.upload {
+        Some(upload) => {
+            let content = match &upload.source {
+                UploadSource::File { path } => std::fs::read(path)
+                    .map_err(|source| StepError::Read { path: path.clone(), source })?,
+                UploadSource::Inline { content } => content.clone().into_bytes(),
+            };
+            let actual = dataset::content_dataset_id(&content, &upload.file_name);
+            if let Some(planned_id) = &planned.content_id
+                && planned_id != &actual
+            {
+                return Err(StepError::ContentChanged { planned: planned_id.clone(), actual });
+            }
+            Some((upload.file_name.clone(), content))
+        }
+        None => None,
+    };
+    let display = planned.remote_name.clone().unwrap_or_else(|| change.addr.to_string());
+    let created = match context.provider.create(kind, planned.id.as_deref(), body.clone()).await {
+        Ok(created) => created,
+        Err(error) if error.kind() == ProviderErrorKind::AlreadyExists => {
+            // It exists although the plan did not see it (made without a refresh, or created
+            // since): adopt it rather than fail or create twice.
+            let name = planned.remote_name.clone().unwrap_or_default();
+            context
+                .provider
+                .get(kind, &name)
+                .await
+                .map_err(|source| StepError::Provider {
+                    doing: "read",
+                    name: name.clone(),
+                    source,
+                })?
+                .ok_or(StepError::Provider {
+                    doing: "create",
+                    name: display.clone(),
+                    source: error,
+                })?
+        }
+        Err(source) => return Err(StepError::Provider { doing: "create", name: display, source }),
+    };
+    let name = created
+        .get("name")
+        .and_then(Json::as_str)
+        .map(str::to_owned)
+        .or_else(|| planned.remote_name.clone())
+        .unwrap_or_default();
+    let id = kinds::id_of(&name).to_owned();
+    record(context, change, planned, &body, &created, false)?;
+    if let Some((file_name, content)) = content
+        && created.get("state").and_then(Json::as_str) != Some("READY")
+        && let Err(source) = context.provider.upload_dataset(&name, &file_name, content).await
+    {
+        // No half-registered dataset: remove it from the account and from state.
+        let _ = context.provider.delete(kind, &name).await;
+        forget(context, &change.addr, &name)?;
+        return Err(StepError::Provider { doing: "upload", name, source });
+    }
+    if planned.wait {
+        let result = wait_ready(context, kind, &name, planned.timeouts.create).await;
+        match result {
+            Ok(object) => record(context, change, planned, &body, &object, false)?,
+            Err(StepError::Interrupted) => return Err(StepError::Interrupted),
+            Err(error) => {
+                taint(context, &change.addr)?;
+                return Err(error);
+            }
+        }
+    }
+    Ok(id)
+}
+
+async fn update<P: Provider>(
+    context: &Context<'_, P>,
+    change: &ResourceChange,
+    planned: &Planned,
+    name: &str,
+) -> Result<(), StepError> {
+    let kind = change.addr.kind;
+    let desired = resolve_body(context, planned)?;
+    // Nested objects are sent whole under a top-level mask: start from what the server holds
+    // so that fields the manifest leaves out keep their values.
+    let current = context
+        .provider
+        .get(kind, name)
+        .await
+        .map_err(|source| StepError::Provider { doing: "read", name: name.to_owned(), source })?
+        .ok_or_else(|| StepError::Vanished { name: name.to_owned() })?;
+    let mut body = Object::new();
+    for field in &planned.mask {
+        let Some(value) = desired.get(field) else { continue };
+        let merged = match (current.get(field), value) {
+            (Some(Json::Object(current)), Json::Object(value)) => {
+                let mut merged = current.clone();
+                merged.extend(value.clone());
+                Json::Object(merged)
+            }
+            _ => value.clone(),
+        };
+        body.insert(field.clone(), merged);
+    }
+    let updated =
+        context.provider.update(kind, name, body, &planned.mask).await.map_err(|source| {
+            StepError::Provider { doing: "update", name: name.to_owned(), source }
+        })?;
+    record(context, change, planned, &desired, &updated, false)
+}
+
+async fn delete<P: Provider>(
+    context: &Context<'_, P>,
+    change: &ResourceChange,
+) -> Result<(), StepError> {
+    let Some(prior) = &change.prior else { return Ok(()) };
+    let kind = change.addr.kind;
+    if change.action == Action::Forget || prior.ownership == Ownership::ReadOnly {
+        return forget(context, &change.addr, &prior.remote_name);
+    }
+    let name = &prior.remote_name;
+    context.provider.delete(kind, name).await.map_err(|source| StepError::Provider {
+        doing: "delete",
+        name: name.clone(),
+        source,
+    })?;
+    let timeout = change.planned.as_ref().map_or(1800, |planned| planned.timeouts.delete);
+    wait_gone(context, kind, name, timeout).await?;
+    if let Some(model) = &prior.output_model {
+        context.provider.delete_model(model).await.map_err(|source| StepError::Provider {
+            doing: "delete model",
+            name: model.clone(),
+            source,
+        })?;
+    }
+    forget(context, &change.addr, name)
+}
+
+fn record<P>(
+    context: &Context<'_, P>,
+    change: &ResourceChange,
+    planned: &Planned,
+    body: &Object,
+    object: &Object,
+    read_only: bool,
+) -> Result<(), StepError> {
+    let kind = change.addr.kind;
+    let account = &context.plan.account;
+    let name = object
+        .get("name")
+        .and_then(Json::as_str)
+        .map(str::to_owned)
+        .or_else(|| planned.remote_name.clone())
+        .unwrap_or_default();
+    let id = if name.is_empty() {
+        planned.id.clone().unwrap_or_default()
+    } else {
+        kinds::id_of(&name).to_owned()
+    };
+    let known = Known { id: Some(&id), remote_name: Some(&name), body };
+    let mut values = kinds::attribute_values(kind, account, Some(known), Some(object));
+    if read_only {
+        values.insert("readOnly".to_owned(), Json::Bool(true));
+    }
+    if let Some(content_id) = &planned.content_id {
+        values.insert("contentId".to_owned(), Json::String(content_id.clone()));
+    }
+    let mut resource = ResourceState::new(change.addr.clone(), id, name, body.clone());
+    resource.values = values;
+    resource.dependencies = planned.dependencies.iter().cloned().collect();
+    context
+        .store
+        .update(|state| {
+            state.upsert(resource);
+        })
+        .map_err(StepError::State)
+}
+
+fn refresh_record<P>(context: &Context<'_, P>, change: &ResourceChange) -> Result<(), StepError> {
+    context
+        .store
+        .update(|state| {
+            if let Some(recorded) = state.resource_mut(&change.addr) {
+                for field in &change.fields {
+                    let top = field.path.split('.').next().unwrap_or(&field.path);
+                    if field.path == top {
+                        match &field.after {
+                            Some(value) => {
+                                recorded.spec.insert(top.to_owned(), value.clone());
+                            }
+                            None => {
+                                recorded.spec.remove(top);
+                            }
+                        }
+                    } else if let Some(value) = &field.after {
+                        kinds::set_path(&mut recorded.spec, &field.path, value.clone());
+                    }
+                }
+                recorded.touch();
+            }
+        })
+        .map_err(StepError::State)
+}
+
+fn forget<P>(context: &Context<'_, P>, addr: &ResourceAddr, name: &str) -> Result<(), StepError> {
+    context
+        .store
+        .update(|state| {
+            // A replacement created first may already hold the address: keep it.
+            if state.resource(addr).is_some_and(|recorded| recorded.remote_name == name) {
+                state.remove(addr);
+            }
+        })
+        .map_err(StepError::State)
+}
+
+fn taint<P>(context: &Context<'_, P>, addr: &ResourceAddr) -> Result<(), StepError> {
+    context
+        .store
+        .update(|state| {
+            if let Some(recorded) = state.resource_mut(addr) {
+                recorded.tainted = true;
+                recorded.touch();
+            }
+        })
+        .map_err(StepError::State)
+}
+
+async fn wait_ready<P: Provider>(
+    context: &Context<'_, P>,
+    kind: ResourceKind,
+    name: &str,
+    limit_secs: u64,
+) -> Result<Object, StepError> {
+    let limit = Duration::from_secs(limit_secs);
+    let started = Instant::now();
+    let mut interval = context.options.poll_min;
+    loop {
+        if context.interrupt.level() >= 2 {
+            return Err(StepError::Interrupted);
+        }
+        let object = context
+            .provider
+            .get(kind, name)
+            .await
+            .map_err(|source| StepError::Provider { doing: "read", name: name.to_owned(), source })?
+            .ok_or_else(|| StepError::Vanished { name: name.to_owned() })?;
+        let last = match kinds::readiness(kind, &object) {
+            Readiness::Ready => return Ok(object),
+            Readiness::Failed(message) => {
+                return Err(StepError::Failed { name: name.to_owned(), message });
+            }
+            Readiness::InProgress(state) => state,
+        };
+        if started.elapsed() >= limit {
+            return Err(StepError::Timeout { name: name.to_owned(), limit, last });
+        }
+        context.provider.sleep(interval.min(limit.saturating_sub(started.elapsed()))).await;
+        interval = (interval * 3 / 2).min(context.options.poll_max);
+    }
+}
+
+async fn wait_gone<P: Provider>(
+    context: &Context<'_, P>,
+    kind: ResourceKind,
+    name: &str,
+    limit_secs: u64,
+) -> Result<(), StepError> {
+    let limit = Duration::from_secs(limit_secs);
+    let started = Instant::now();
+    let mut interval = context.options.poll_min;
+    loop {
+        if context.interrupt.level() >= 2 {
+            return Err(StepError::Interrupted);
+        }
+        let object = context.provider.get(kind, name).await.map_err(|source| {
+            StepError::Provider { doing: "read", name: name.to_owned(), source }
+        })?;
+        let Some(object) = object else { return Ok(()) };
+        let state = object.get("state").and_then(Json::as_str).unwrap_or_default();
+        if matches!(state, "DELETED" | "JOB_STATE_DELETED") {
+            return Ok(());
+        }
+        if started.elapsed() >= limit {
+            return Err(StepError::Timeout {
+                name: name.to_owned(),
+                limit,
+                last: state.to_owned(),
+            });
+        }
+        context.provider.sleep(interval.min(limit.saturating_sub(started.elapsed()))).await;
+        interval = (interval * 3 / 2).min(context.options.poll_max);
+    }
+}

@@ -1,0 +1,623 @@
+//! Planning: desired (manifest), recorded (state) and observed (account) in, a [`Plan`] out.
+//!
+//! Resources are planned in dependency order, so that when a resource is planned everything it
+//! references already has its outcome: a reference to something being created or replaced is
+//! known after apply where its value cannot be derived from the manifest, and a replacement of
+//! something a resource references through an immutable field replaces that resource too.
+//! Reading the account is [`crate::refresh`]'s job; this module performs no I/O besides reading
+//! dataset files.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use fireform_core::{Reference, ResourceAddr, ResourceKind};
+use fireform_graph::Graph;
+use fireform_manifest::schema::kind_schema;
+use fireform_manifest::{Manifest, Resource};
+use fireform_state::{ResourceState, StateDocument};
+use serde_json::Value as Json;
+
+use crate::diff;
+use crate::kinds::{self, Desired, Ownership, Readiness, Resolved};
+use crate::plan::{
+    Action, FieldChange, PLAN_FORMAT_VERSION, Plan, PlanMode, Planned, PlannedTimeouts, Prior,
+    ResourceChange, StateRef,
+};
+use crate::provider::Object;
+use crate::refresh::Observed;
+
+/// Choices that shape a plan (the `plan`/`apply`/`destroy` flags).
+#[derive(Debug, Clone, Default)]
+pub struct PlanOptions {
+    /// Only these resources and what they depend on (`--target`); empty means all.
+    pub targets: Vec<ResourceAddr>,
+    /// Leave these and what depends on them alone (`--exclude`).
+    pub excludes: Vec<ResourceAddr>,
+    /// Replace these even if nothing changed (`--replace`).
+    pub replace: Vec<ResourceAddr>,
+}
+
+/// Everything planning needs.
+#[derive(Debug, Clone, Copy)]
+pub struct PlanInput<'a> {
+    /// The account.
+    pub account: &'a str,
+    /// The validated manifests.
+    pub manifest: &'a Manifest,
+    /// Their dependency graph.
+    pub graph: &'a Graph,
+    /// The recorded state.
+    pub state: &'a StateDocument,
+    /// The account as observed by a refresh.
+    pub observed: &'a Observed,
+}
+
+/// Why no plan could be made. Every problem is listed, not just the first.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", problems.iter().map(|(addr, message)| format!("{addr}: {message}")).collect::<Vec<_>>().join("\n"))]
+pub struct PlanError {
+    /// Each problem, with the resource it concerns.
+    pub problems: Vec<(ResourceAddr, String)>,
+}
+
+/// What planning found out about one manifest resource, for the resources planned after it.
+struct Outcome {
+    desired: Desired,
+    action: Action,
+    /// The object as it is now (observed or, without a refresh, recorded).
+    current: Option<Object>,
+}
+
+/// Plans making the account match the manifests.
+pub fn plan(input: PlanInput<'_>, options: &PlanOptions) -> Result<Plan, PlanError> {
+    let selected = selection(input.graph, options);
+    let catalog = input.observed.catalog();
+    let mut outcomes: BTreeMap<ResourceAddr, Outcome> = BTreeMap::new();
+    let mut changes = Vec::new();
+    let mut problems = Vec::new();
+
+    for addr in input.graph.order() {
+        let Some(resource) = input.manifest.get(addr) else { continue };
+        let resolve =
+            |reference: &Reference| resolve(input.account, &outcomes, input.state, reference);
+        let desired = match kinds::desired(
+            resource,
+            input.account,
+            &input.manifest.project_dir,
+            &catalog,
+            &resolve,
+        ) {
+            Ok(desired) => desired,
+            Err(error) => {
+                problems.push((addr.clone(), error.to_string()));
+                continue;
+            }
+        };
+        let recorded = input.state.resource(addr);
+        let current = find_current(input, resource, &desired, recorded);
+        let mut change = if selected.contains(addr) {
+            plan_resource(input, resource, &desired, recorded, current.as_ref(), &outcomes, options)
+        } else {
+            ResourceChange {
+                addr: addr.clone(),
+                action: Action::NoOp,
+                reasons: Vec::new(),
+                note: None,
+                fields: Vec::new(),
+                prior: None,
+                planned: None,
+            }
+        };
+        if let Err(message) = check_prevent_destroy(resource, &change) {
+            problems.push((addr.clone(), message));
+        }
+        if change.action == Action::Create
+            && desired.ownership == Ownership::ReadOnly
+            && resource.addr.kind == ResourceKind::Dataset
+            && input.observed.refreshed
+        {
+            problems.push((
+                addr.clone(),
+                format!(
+                    "existing dataset `{}` was not found in the account",
+                    desired.remote_name.as_deref().unwrap_or_default()
+                ),
+            ));
+        }
+        change.note.clone_from(&desired.note);
+        outcomes.insert(addr.clone(), Outcome { desired, action: change.action, current });
+        changes.push(change);
+    }
+
+    // Resources recorded in state but gone from the manifests.
+    for recorded in input.state.resources() {
+        let addr = recorded.addr();
+        if input.manifest.get(addr).is_some() || !selected_for_removal(addr, options) {
+            continue;
+        }
+        changes.push(removal(recorded, input.observed));
+    }
+
+    if !problems.is_empty() {
+        return Err(PlanError { problems });
+    }
+    changes.sort_by(|a, b| a.addr.cmp(&b.addr));
+    Ok(Plan {
+        format_version: PLAN_FORMAT_VERSION,
+        mode: PlanMode::Apply,
+        account: input.account.to_owned(),
+        state: state_ref(input.state),
+        changes,
+    })
+}
+
+/// Plans destroying everything in state (or the targets and what depends on them).
+pub fn plan_destroy(
+    account: &str,
+    manifest: Option<&Manifest>,
+    state: &StateDocument,
+    observed: &Observed,
+    targets: &[ResourceAddr],
+) -> Result<Plan, PlanError> {
+    let mut selected: BTreeSet<ResourceAddr> = BTreeSet::new();
+    if targets.is_empty() {
+        selected.extend(state.resources().map(|resource| resource.addr().clone()));
+    } else {
+        // A target and everything recorded as depending on it, transitively.
+        let mut frontier: Vec<ResourceAddr> = targets.to_vec();
+        while let Some(addr) = frontier.pop() {
+            if !selected.insert(addr.clone()) {
+                continue;
+            }
+            for resource in state.resources() {
+                if resource.dependencies.contains(&addr) {
+                    frontier.push(resource.addr().clone());
+                }
+            }
+        }
+        selected.retain(|addr| state.resource(addr).is_some());
+    }
+    let mut problems = Vec::new();
+    let mut changes = Vec::new();
+    for addr in &selected {
+        let Some(recorded) = state.resource(addr) else { continue };
+        if let Some(resource) = manifest.and_then(|manifest| manifest.get(addr))
+            && resource.lifecycle.prevent_destroy
+        {
+            problems.push((
+                addr.clone(),
+                "`lifecycle.preventDestroy` is set; remove it from the manifest to destroy this resource".to_owned(),
+            ));
+        }
+        changes.push(removal(recorded, observed));
+    }
+    if !problems.is_empty() {
+        return Err(PlanError { problems });
+    }
+    Ok(Plan {
+        format_version: PLAN_FORMAT_VERSION,
+        mode: PlanMode::Destroy,
+        account: account.to_owned(),
+        state: state_ref(state),
+        changes,
+    })
+}
+
+/// Plans recording drift into state: objects gone from the account are forgotten, fields
+/// changed outside fireform are recorded, and the account is not changed.
+pub fn plan_refresh_only(account: &str, state: &StateDocument, observed: &Observed) -> Plan {
+    let mut changes = Vec::new();
+    for recorded in state.resources() {
+        if is_read_only(recorded) {
+            continue;
+        }
+        let prior = prior_of(recorded);
+        match observed.find(recorded.kind(), &recorded.remote_name) {
+            None => changes.push(ResourceChange {
+                addr: recorded.addr().clone(),
+                action: Action::Forget,
+                reasons: vec!["it no longer exists in the account".to_owned()],
+                note: None,
+                fields: Vec::new(),
+                prior: Some(prior),
+                planned: None,
+            }),
+            Some(object) => {
+                let fields: Vec<String> = recorded.spec.keys().cloned().collect();
+                let differences = diff::differences(&recorded.spec, object, &fields, &[]);
+                if differences.is_empty() {
+                    continue;
+                }
+                changes.push(ResourceChange {
+                    addr: recorded.addr().clone(),
+                    action: Action::Refresh,
+                    reasons: vec!["changed outside fireform".to_owned()],
+                    note: None,
+                    fields: differences
+                        .into_iter()
+                        .map(|difference| FieldChange {
+                            // Recorded value before, observed value after.
+                            before: Some(difference.after),
+                            after: difference.before,
+                            path: difference.path,
+                            forces_replace: false,
+                        })
+                        .collect(),
+                    prior: Some(prior),
+                    planned: None,
+                });
+            }
+        }
+    }
+    Plan {
+        format_version: PLAN_FORMAT_VERSION,
+        mode: PlanMode::RefreshOnly,
+        account: account.to_owned(),
+        state: state_ref(state),
+        changes,
+    }
+}
+
+fn state_ref(state: &StateDocument) -> StateRef {
+    if state.serial() == 0 {
+        StateRef { lineage: String::new(), serial: 0 }
+    } else {
+        StateRef { lineage: state.lineage().to_owned(), serial: state.serial() }
+    }
+}
+
+/// The manifest resources a plan acts on: targets and their dependencies, minus excludes and
+/// their dependents.
+fn selection(graph: &Graph, options: &PlanOptions) -> BTreeSet<ResourceAddr> {
+    let mut selected: BTreeSet<ResourceAddr> = if options.targets.is_empty() {
+        graph.order().iter().cloned().collect()
+    } else {
+        let mut selected = BTreeSet::new();
+        for target in options.targets.iter().filter(|target| graph.contains(target)) {
+            selected.insert(target.clone());
+            selected.extend(graph.all_dependencies(target).into_iter().cloned());
+        }
+        selected
+    };
+    for exclude in options.excludes.iter().filter(|exclude| graph.contains(exclude)) {
+        selected.remove(exclude);
+        for dependent in graph.all_dependents(exclude) {
+            selected.remove(dependent);
+        }
+    }
+    selected
+}
+
+fn selected_for_removal(addr: &ResourceAddr, options: &PlanOptions) -> bool {
+    (options.targets.is_empty() || options.targets.contains(addr))
+        && !options.excludes.contains(addr)
+}
+
+fn resolve(
+    account: &str,
+    outcomes: &BTreeMap<ResourceAddr, Outcome>,
+    state: &StateDocument,
+    reference: &Reference,
+) -> Resolved {
+    let attribute = reference.attribute.as_deref().unwrap_or("name");
+    let Some(outcome) = outcomes.get(&reference.target) else {
+        // Planned later (impossible in dependency order) or failed to plan: fall back on state.
+        return state
+            .resource(&reference.target)
+            .and_then(|recorded| recorded.values.get(attribute).cloned())
+            .map_or(Resolved::Unknown, Resolved::Known);
+    };
+    let kind = reference.target.kind;
+    let after_apply = matches!(outcome.action, Action::Create | Action::Replace);
+    // A value read from the current object is stale when the object is about to be replaced.
+    let current = if after_apply { None } else { outcome.current.as_ref() };
+    match kinds::attribute(kind, account, attribute, Some(outcome.desired.known()), current) {
+        Resolved::Known(value) => Resolved::Known(value),
+        Resolved::Unknown if after_apply => Resolved::Unknown,
+        Resolved::Unknown => state
+            .resource(&reference.target)
+            .and_then(|recorded| recorded.values.get(attribute).cloned())
+            .map_or(Resolved::Unknown, Resolved::Known),
+    }
+}
+
+/// The object in the account this manifest resource corresponds to, if any.
+fn find_current(
+    input: PlanInput<'_>,
+    resource: &Resource,
+    desired: &Desired,
+    recorded: Option<&ResourceState>,
+) -> Option<Object> {
+    let kind = resource.addr.kind;
+    if let Some(name) = &desired.remote_name {
+        return input.observed.find(kind, name).cloned();
+    }
+    // Deployed models: the server picks the id. Look for the recorded one first, then for a
+    // load of the same model on the same deployment.
+    if let Some(found) =
+        recorded.and_then(|recorded| input.observed.find(kind, &recorded.remote_name))
+    {
+        return Some(found.clone());
+    }
+    let model = desired.body.get("model").filter(|model| !model.is_null())?;
+    let deployment = desired.body.get("deployment").cloned().unwrap_or(Json::Null);
+    if desired.pending.iter().any(|pending| pending.path == "deployment") {
+        return None;
+    }
+    input
+        .observed
+        .objects(kind)
+        .iter()
+        .find(|object| {
+            object.get("model") == Some(model)
+                && diff::equivalent(&deployment, object.get("deployment"))
+                && !matches!(kinds::readiness(kind, object), Readiness::Failed(_))
+        })
+        .cloned()
+}
+
+fn plan_resource(
+    input: PlanInput<'_>,
+    resource: &Resource,
+    desired: &Desired,
+    recorded: Option<&ResourceState>,
+    current: Option<&Object>,
+    outcomes: &BTreeMap<ResourceAddr, Outcome>,
+    options: &PlanOptions,
+) -> ResourceChange {
+    let addr = &resource.addr;
+    let mut change = ResourceChange {
+        addr: addr.clone(),
+        action: Action::NoOp,
+        reasons: Vec::new(),
+        note: None,
+        fields: Vec::new(),
+        prior: recorded
+            .map(prior_of)
+            .or_else(|| current.map(|object| prior_from_object(addr.kind, object))),
+        planned: None,
+    };
+    let mut planned = planned_of(input.graph, resource, desired);
+
+    if desired.ownership == Ownership::ReadOnly {
+        let known = recorded.is_some();
+        change.action = if known { Action::NoOp } else { Action::Read };
+        if addr.kind == ResourceKind::Dataset && current.is_none() && input.observed.refreshed {
+            change.action = Action::Create; // reported as an error by the caller
+        }
+        planned.wait = false;
+        change.planned = Some(planned);
+        return change;
+    }
+
+    let schema = kind_schema(addr.kind);
+    let Some(current) = current else {
+        change.action = match recorded {
+            Some(recorded)
+                if Some(&recorded.remote_name) != desired.remote_name.as_ref()
+                    && desired.remote_name.is_some() =>
+            {
+                // A new id (new dataset content): create the new object, then delete the old.
+                planned.create_before_destroy = true;
+                change.reasons.push(format!(
+                    "its id changes from `{}` to `{}`",
+                    recorded.id,
+                    desired.id.as_deref().unwrap_or_default()
+                ));
+                Action::Replace
+            }
+            Some(_) => {
+                change.reasons.push("it no longer exists in the account".to_owned());
+                change.prior = None;
+                Action::Create
+            }
+            None => Action::Create,
+        };
+        change.fields = creation_fields(desired);
+        change.planned = Some(planned);
+        return change;
+    };
+
+    // The object exists. Compare what the manifest sets with what is there.
+    let pending_fields: BTreeSet<&str> =
+        desired.pending.iter().map(|pending| top_field(&pending.path)).collect();
+    let compared: Vec<String> = desired
+        .diff_fields
+        .iter()
+        .filter(|field| !pending_fields.contains(field.as_str()))
+        .cloned()
+        .collect();
+    let differences =
+        diff::differences(&desired.body, current, &compared, &resource.lifecycle.ignore_changes);
+    let mut fields: Vec<FieldChange> = differences
+        .into_iter()
+        .map(|difference| FieldChange {
+            forces_replace: schema.is_immutable(&difference.path),
+            path: difference.path,
+            before: difference.before,
+            after: Some(difference.after),
+        })
+        .collect();
+    for field in &pending_fields {
+        if resource.lifecycle.ignore_changes.iter().any(|ignored| ignored == field) {
+            continue;
+        }
+        fields.push(FieldChange {
+            path: (*field).to_owned(),
+            before: current.get(*field).cloned(),
+            after: None,
+            forces_replace: schema.is_immutable(field),
+        });
+    }
+
+    let mut replace_reasons = Vec::new();
+    if options.replace.contains(addr) {
+        replace_reasons.push("replacement requested with `--replace`".to_owned());
+    }
+    if recorded.is_some_and(|recorded| recorded.tainted) {
+        replace_reasons.push("it is tainted: its creation did not finish".to_owned());
+    }
+    if let Readiness::Failed(message) = kinds::readiness(addr.kind, current) {
+        replace_reasons.push(format!("it is {message}"));
+    }
+    if addr.kind == ResourceKind::Dataset
+        && current.get("state").and_then(Json::as_str) == Some("UPLOADING")
+    {
+        replace_reasons.push("its upload never finished (state UPLOADING)".to_owned());
+    }
+    for field in fields.iter().filter(|field| field.forces_replace) {
+        replace_reasons.push(format!("`{}` forces replacement", field.path));
+    }
+    for (path, reference) in resource.references() {
+        let field = path.trim_start_matches("spec.");
+        let replaced = outcomes
+            .get(&reference.target)
+            .is_some_and(|outcome| outcome.action == Action::Replace);
+        if replaced && schema.is_immutable(top_field(field)) {
+            replace_reasons
+                .push(format!("`{field}` refers to `{}`, which is replaced", reference.target));
+        }
+    }
+    replace_reasons.dedup();
+
+    if !replace_reasons.is_empty() {
+        change.action = Action::Replace;
+        change.reasons = replace_reasons;
+        if resource.lifecycle.create_before_destroy {
+            change.reasons.push(
+                "`createBeforeDestroy` is not possible: the new object takes the same id"
+                    .to_owned(),
+            );
+        }
+        change.fields = fields;
+        change.planned = Some(planned);
+        return change;
+    }
+
+    let mut mask: Vec<String> =
+        fields.iter().map(|field| top_field(&field.path).to_owned()).collect();
+    mask.sort();
+    mask.dedup();
+    change.action = match recorded {
+        None => Action::Adopt,
+        Some(_) if !fields.is_empty() => Action::Update,
+        Some(_) => Action::NoOp,
+    };
+    if change.action == Action::Adopt {
+        change
+            .reasons
+            .push("it already exists in the account; it is adopted, not created again".to_owned());
+    }
+    planned.mask = mask;
+    // Apply waits for objects that are not ready yet, even when nothing changes.
+    planned.wait = change.action != Action::NoOp
+        || !matches!(kinds::readiness(addr.kind, current), Readiness::Ready);
+    change.fields = fields;
+    change.planned = Some(planned);
+    change
+}
+
+fn top_field(path: &str) -> &str {
+    path.split('.').next().unwrap_or(path)
+}
+
+fn creation_fields(desired: &Desired) -> Vec<FieldChange> {
+    let pending: BTreeSet<&str> =
+        desired.pending.iter().map(|pending| pending.path.as_str()).collect();
+    desired
+        .body
+        .iter()
+        .filter(|(field, _)| desired.diff_fields.contains(*field))
+        .map(|(field, value)| FieldChange {
+            path: field.clone(),
+            before: None,
+            after: if pending.iter().any(|path| top_field(path) == field) {
+                None
+            } else {
+                Some(value.clone())
+            },
+            forces_replace: false,
+        })
+        .collect()
+}
+
+fn planned_of(graph: &Graph, resource: &Resource, desired: &Desired) -> Planned {
+    let content_id = desired.content_id.clone();
+    Planned {
+        id: desired.id.clone(),
+        remote_name: desired.remote_name.clone(),
+        body: desired.body.clone(),
+        mask: Vec::new(),
+        pending: desired.pending.clone(),
+        upload: desired.upload.clone(),
+        content_id,
+        ownership: desired.ownership.clone(),
+        dependencies: graph.dependencies(&resource.addr).into_iter().cloned().collect(),
+        create_before_destroy: false,
+        wait: true,
+        timeouts: PlannedTimeouts::for_kind(resource.addr.kind, &resource.lifecycle.timeouts),
+    }
+}
+
+fn check_prevent_destroy(resource: &Resource, change: &ResourceChange) -> Result<(), String> {
+    if resource.lifecycle.prevent_destroy
+        && matches!(change.action, Action::Replace | Action::Delete)
+    {
+        return Err(format!(
+            "`lifecycle.preventDestroy` is set, but the plan must {} it ({})",
+            if change.action == Action::Replace { "replace" } else { "destroy" },
+            change.reasons.join("; ")
+        ));
+    }
+    Ok(())
+}
+
+/// A recorded resource marks read-only objects with `values.readOnly`.
+pub(crate) fn is_read_only(recorded: &ResourceState) -> bool {
+    recorded.values.get("readOnly") == Some(&Json::Bool(true))
+}
+
+fn prior_of(recorded: &ResourceState) -> Prior {
+    Prior {
+        id: recorded.id.clone(),
+        remote_name: recorded.remote_name.clone(),
+        ownership: if is_read_only(recorded) { Ownership::ReadOnly } else { Ownership::Managed },
+        output_model: recorded.values.get("outputModel").and_then(Json::as_str).map(str::to_owned),
+    }
+}
+
+fn prior_from_object(kind: ResourceKind, object: &Object) -> Prior {
+    let name = object.get("name").and_then(Json::as_str).unwrap_or_default().to_owned();
+    Prior {
+        id: kinds::id_of(&name).to_owned(),
+        remote_name: name,
+        ownership: Ownership::Managed,
+        output_model: match kind {
+            ResourceKind::SupervisedFineTuningJob => {
+                object.get("outputModel").and_then(Json::as_str).map(str::to_owned)
+            }
+            _ => None,
+        },
+    }
+}
+
+fn removal(recorded: &ResourceState, observed: &Observed) -> ResourceChange {
+    let read_only = is_read_only(recorded);
+    let gone =
+        observed.refreshed && observed.find(recorded.kind(), &recorded.remote_name).is_none();
+    let (action, reasons) = if read_only {
+        (Action::Forget, vec!["fireform does not own it; it is only dropped from state".to_owned()])
+    } else if gone {
+        (Action::Forget, vec!["it no longer exists in the account".to_owned()])
+    } else {
+        (Action::Delete, Vec::new())
+    };
+    ResourceChange {
+        addr: recorded.addr().clone(),
+        action,
+        reasons,
+        note: None,
+        fields: Vec::new(),
+        prior: Some(prior_of(recorded)),
+        planned: None,
+    }
+}

@@ -1,0 +1,447 @@
+//! Plans and applies against [`FakeProvider`]: every action type, ordering, failure handling,
+//! drift, adoption, stale plans and destroy.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use fireform_core::{ResourceAddr, ResourceKind};
+use fireform_manifest::Manifest;
+use fireform_plan::{
+    Action, ApplyOptions, ApplyReport, Interrupt, Plan, PlanInput, PlanOptions, apply, check_fresh,
+    kinds_to_refresh, needs_catalog, plan, plan_destroy, refresh, render,
+};
+use fireform_state::{LocalBackend, LockInfo, StateStore};
+use serde_json::json;
+
+use crate::fake::FakeProvider;
+
+const QUICKSTART: &str = r#"
+kind: Deployment
+name: shared-base
+spec:
+  baseModel: accounts/fireworks/models/llama-v3p1-8b-instruct
+  acceleratorType: NVIDIA_H100_80GB
+  minReplicaCount: 0
+  maxReplicaCount: 2
+  enableAddons: true
+---
+kind: Dataset
+name: support-chats
+spec:
+  path: train.jsonl
+---
+kind: SupervisedFineTuningJob
+name: support-v1
+spec:
+  baseModel: accounts/fireworks/models/llama-v3p1-8b-instruct
+  dataset: ${dataset/support-chats}
+  epochs: 1
+---
+kind: LoraAddon
+name: support-v1
+spec:
+  model: ${supervised-fine-tuning-job/support-v1.outputModel}
+  deployment: ${deployment/shared-base}
+"#;
+
+const TRAIN: &str = "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}\n";
+
+struct Project {
+    dir: tempfile::TempDir,
+    provider: FakeProvider,
+}
+
+impl Project {
+    fn new(manifest: &str) -> Project {
+        let project = Project { dir: tempfile::tempdir().unwrap(), provider: FakeProvider::new() };
+        project.write("main.yaml", manifest);
+        project.write("train.jsonl", TRAIN);
+        project
+    }
+
+    fn write(&self, name: &str, text: &str) {
+        std::fs::write(self.dir.path().join(name), text).unwrap();
+    }
+
+    fn manifest(&self) -> Manifest {
+        fireform_manifest::load(&[self.dir.path().to_path_buf()])
+            .unwrap_or_else(|diagnostics| panic!("invalid manifest: {diagnostics:?}"))
+    }
+
+    fn store(&self) -> StateStore {
+        let path: PathBuf = self.dir.path().join(".fireform/state.json");
+        StateStore::open(Box::new(LocalBackend::new(path)), LockInfo::new("test"), Duration::ZERO)
+            .unwrap()
+    }
+
+    async fn plan_with(&self, options: &PlanOptions) -> Plan {
+        let manifest = self.manifest();
+        let graph = fireform_graph::build(&manifest).unwrap();
+        let store = self.store();
+        let state = store.snapshot();
+        let observed = refresh(
+            &self.provider,
+            &kinds_to_refresh(Some(&manifest), &state),
+            needs_catalog(&manifest),
+        )
+        .await
+        .unwrap();
+        let input = PlanInput {
+            account: "acme",
+            manifest: &manifest,
+            graph: &graph,
+            state: &state,
+            observed: &observed,
+        };
+        plan(input, options).unwrap_or_else(|error| panic!("plan failed: {error}"))
+    }
+
+    async fn plan(&self) -> Plan {
+        self.plan_with(&PlanOptions::default()).await
+    }
+
+    async fn apply(&self, plan: &Plan) -> ApplyReport {
+        let store = self.store();
+        check_fresh(plan, &store.snapshot()).unwrap();
+        let options =
+            ApplyOptions { poll_min: Duration::from_millis(1), ..ApplyOptions::default() };
+        apply(&self.provider, plan, &store, &options, &Interrupt::new(), &|_| {}).await
+    }
+
+    async fn converge(&self) -> ApplyReport {
+        let plan = self.plan().await;
+        let report = self.apply(&plan).await;
+        assert!(report.is_success(), "apply failed: {:?}", report.errors);
+        report
+    }
+}
+
+fn actions(plan: &Plan) -> Vec<(String, Action)> {
+    plan.changes.iter().filter(|c| c.is_change()).map(|c| (c.addr.to_string(), c.action)).collect()
+}
+
+fn addr(text: &str) -> ResourceAddr {
+    text.parse().unwrap()
+}
+
+#[tokio::test]
+async fn quickstart_applies_in_dependency_order_then_plans_no_changes() {
+    let project = Project::new(QUICKSTART);
+    let plan = project.plan().await;
+    assert_eq!(
+        actions(&plan),
+        vec![
+            ("deployment/shared-base".into(), Action::Create),
+            ("lora-addon/support-v1".into(), Action::Create),
+            ("dataset/support-chats".into(), Action::Create),
+            ("supervised-fine-tuning-job/support-v1".into(), Action::Create),
+        ]
+    );
+    let text = render(&plan);
+    assert!(text.contains("Plan: 4 to add, 0 to change, 0 to destroy."), "{text}");
+    // The job's output model is derived from the manifest, so the addon's model is known now.
+    assert!(text.contains("    model: \"accounts/acme/models/support-v1\""), "{text}");
+    assert!(!text.contains("path:"), "manifest-only fields are not wire fields: {text}");
+
+    project.converge().await;
+    let log = project.provider.log();
+    let position = |entry: &str| {
+        log.iter()
+            .position(|line| line.starts_with(entry))
+            .unwrap_or_else(|| panic!("{entry} missing from {log:?}"))
+    };
+    assert!(position("create dataset") < position("upload"));
+    assert!(position("upload") < position("create supervised-fine-tuning-job"));
+    assert!(position("create supervised-fine-tuning-job") < position("create lora-addon"));
+    assert!(position("create deployment") < position("create lora-addon"));
+
+    let second = project.plan().await;
+    assert!(!second.has_changes(), "{}", render(&second));
+    assert!(render(&second).contains("No changes."));
+    let state = project.store().snapshot();
+    let lora = state.resource(&addr("lora-addon/support-v1")).unwrap();
+    assert_eq!(lora.remote_name, "accounts/acme/deployedModels/gen1");
+    assert_eq!(lora.spec["model"], json!("accounts/acme/models/support-v1"));
+}
+
+#[tokio::test]
+async fn drift_is_planned_as_an_in_place_update_with_a_mask() {
+    let project = Project::new(QUICKSTART);
+    project.converge().await;
+    project.provider.set_field(
+        ResourceKind::Deployment,
+        "shared-base",
+        "maxReplicaCount",
+        json!(5),
+    );
+    let plan = project.plan().await;
+    assert_eq!(actions(&plan), vec![("deployment/shared-base".into(), Action::Update)]);
+    insta::assert_snapshot!(render(&plan), @r"
+    ~ deployment/shared-base
+        maxReplicaCount: 5 -> 2
+
+    Plan: 0 to add, 1 to change, 0 to destroy.
+    ");
+    project.apply(&plan).await;
+    assert_eq!(
+        project.provider.log().last().unwrap(),
+        "update deployment shared-base [maxReplicaCount]"
+    );
+    assert!(!project.plan().await.has_changes());
+}
+
+#[tokio::test]
+async fn immutable_change_replaces_and_cascades_to_dependents() {
+    let project = Project::new(QUICKSTART);
+    project.converge().await;
+    project.write("main.yaml", &QUICKSTART.replace("epochs: 1", "epochs: 2"));
+    let plan = project.plan().await;
+    assert_eq!(
+        actions(&plan),
+        vec![
+            ("lora-addon/support-v1".into(), Action::Replace),
+            ("supervised-fine-tuning-job/support-v1".into(), Action::Replace),
+        ]
+    );
+    let text = render(&plan);
+    assert!(text.contains("epochs: 1 -> 2  # forces replacement"), "{text}");
+    assert!(
+        text.contains(
+            "`model` refers to `supervised-fine-tuning-job/support-v1`, which is replaced"
+        ),
+        "{text}"
+    );
+    project.provider.log.borrow_mut().clear();
+    let report = project.apply(&plan).await;
+    assert!(report.is_success(), "{:?}", report.errors);
+    // The addon goes before the job (and its model) go; the new job completes before the new
+    // addon loads.
+    assert_eq!(
+        project.provider.log(),
+        vec![
+            "delete lora-addon gen1",
+            "delete supervised-fine-tuning-job support-v1",
+            "delete model support-v1",
+            "create supervised-fine-tuning-job support-v1",
+            "create lora-addon gen2",
+        ]
+    );
+    assert!(!project.plan().await.has_changes());
+}
+
+#[tokio::test]
+async fn changed_dataset_content_means_a_new_dataset_and_replaced_dependents() {
+    let project = Project::new(QUICKSTART);
+    project.converge().await;
+    let old_id =
+        project.store().snapshot().resource(&addr("dataset/support-chats")).unwrap().id.clone();
+    project.write("train.jsonl", &format!("{TRAIN}{TRAIN}"));
+    let plan = project.plan().await;
+    assert_eq!(
+        actions(&plan),
+        vec![
+            ("lora-addon/support-v1".into(), Action::Replace),
+            ("dataset/support-chats".into(), Action::Replace),
+            ("supervised-fine-tuning-job/support-v1".into(), Action::Replace),
+        ]
+    );
+    let text = render(&plan);
+    assert!(text.contains(&format!("its id changes from `{old_id}`")), "{text}");
+    project.provider.log.borrow_mut().clear();
+    let report = project.apply(&plan).await;
+    assert!(report.is_success(), "{:?}", report.errors);
+    let log = project.provider.log();
+    let position = |entry: &str| log.iter().position(|line| line.starts_with(entry)).unwrap();
+    // The new dataset exists before the new job; the old one goes only after the old job.
+    assert!(position("create dataset") < position("create supervised-fine-tuning-job"));
+    assert!(
+        position("delete supervised-fine-tuning-job")
+            < position(&format!("delete dataset {old_id}"))
+    );
+    assert_eq!(project.provider.count(ResourceKind::Dataset), 1);
+    assert!(!project.plan().await.has_changes());
+}
+
+#[tokio::test]
+async fn removed_resources_are_destroyed_addon_before_deployment() {
+    let project = Project::new(QUICKSTART);
+    project.converge().await;
+    project.write("main.yaml", "kind: Dataset\nname: support-chats\nspec:\n  path: train.jsonl\n");
+    let plan = project.plan().await;
+    assert_eq!(
+        actions(&plan),
+        vec![
+            ("deployment/shared-base".into(), Action::Delete),
+            ("lora-addon/support-v1".into(), Action::Delete),
+            ("supervised-fine-tuning-job/support-v1".into(), Action::Delete),
+        ]
+    );
+    project.provider.log.borrow_mut().clear();
+    project.apply(&plan).await;
+    let log = project.provider.log();
+    let position = |entry: &str| log.iter().position(|line| line.starts_with(entry)).unwrap();
+    assert!(position("delete lora-addon") < position("delete deployment"));
+    assert!(position("delete lora-addon") < position("delete supervised-fine-tuning-job"));
+    assert_eq!(project.store().snapshot().len(), 1);
+}
+
+#[tokio::test]
+async fn existing_objects_are_adopted_not_created_twice() {
+    let project = Project::new(QUICKSTART);
+    project.converge().await;
+    // Lose the state, as after a crash between create and save.
+    std::fs::remove_dir_all(project.dir.path().join(".fireform")).unwrap();
+    project.provider.log.borrow_mut().clear();
+    let plan = project.plan().await;
+    assert!(plan.changes.iter().all(|change| change.action == Action::Adopt), "{}", render(&plan));
+    assert!(render(&plan).contains("Plan: 4 to import, 0 to add, 0 to change, 0 to destroy."));
+    project.apply(&plan).await;
+    assert!(project.provider.log().is_empty(), "{:?}", project.provider.log());
+    assert!(!project.plan().await.has_changes());
+}
+
+#[tokio::test]
+async fn a_failure_stops_its_dependents_and_lets_independent_work_finish() {
+    let project = Project::new(QUICKSTART);
+    project.provider.fail.borrow_mut().insert("shared-base".into());
+    let plan = project.plan().await;
+    let report = project.apply(&plan).await;
+    assert_eq!(report.errors.len(), 1);
+    assert_eq!(report.errors[0].0, addr("deployment/shared-base"));
+    let message = report.errors[0].1.to_string();
+    assert!(message.contains("FAILED: injected failure"), "{message}");
+    assert_eq!(report.skipped, vec![addr("lora-addon/support-v1")]);
+    // The independent chain finished and is recorded; the failed deployment is tainted.
+    let state = project.store().snapshot();
+    assert!(state.resource(&addr("supervised-fine-tuning-job/support-v1")).is_some());
+    assert!(state.resource(&addr("deployment/shared-base")).unwrap().tainted);
+    // A rerun replaces the failed deployment explicitly, then finishes.
+    project.provider.fail.borrow_mut().clear();
+    let plan = project.plan().await;
+    assert_eq!(
+        actions(&plan),
+        vec![
+            ("deployment/shared-base".into(), Action::Replace),
+            ("lora-addon/support-v1".into(), Action::Create)
+        ]
+    );
+    assert!(render(&plan).contains("it is tainted"));
+    let report = project.apply(&plan).await;
+    assert!(report.is_success(), "{:?}", report.errors);
+    assert!(!project.plan().await.has_changes());
+}
+
+#[tokio::test]
+async fn a_saved_plan_is_refused_once_state_moves_on() {
+    let project = Project::new(QUICKSTART);
+    let saved = Plan::from_json(&project.plan().await.to_json()).unwrap();
+    let other = project.plan().await;
+    project.apply(&other).await;
+    let error = check_fresh(&saved, &project.store().snapshot()).unwrap_err();
+    assert!(error.contains("stale"), "{error}");
+}
+
+#[tokio::test]
+async fn targets_include_dependencies_and_excludes_drop_dependents() {
+    let project = Project::new(QUICKSTART);
+    let options = PlanOptions {
+        targets: vec![addr("supervised-fine-tuning-job/support-v1")],
+        ..PlanOptions::default()
+    };
+    let plan = project.plan_with(&options).await;
+    assert_eq!(
+        actions(&plan),
+        vec![
+            ("dataset/support-chats".into(), Action::Create),
+            ("supervised-fine-tuning-job/support-v1".into(), Action::Create),
+        ]
+    );
+    let options =
+        PlanOptions { excludes: vec![addr("dataset/support-chats")], ..PlanOptions::default() };
+    let plan = project.plan_with(&options).await;
+    assert_eq!(actions(&plan), vec![("deployment/shared-base".into(), Action::Create)]);
+}
+
+#[tokio::test]
+async fn destroy_removes_everything_in_reverse_order() {
+    let project = Project::new(QUICKSTART);
+    project.converge().await;
+    let store = project.store();
+    let state = store.snapshot();
+    let observed =
+        refresh(&project.provider, &kinds_to_refresh(None, &state), false).await.unwrap();
+    let manifest = project.manifest();
+    let plan = plan_destroy("acme", Some(&manifest), &state, &observed, &[]).unwrap();
+    assert!(render(&plan).contains("Plan: 0 to add, 0 to change, 4 to destroy."));
+    drop(store);
+    project.provider.log.borrow_mut().clear();
+    let report = project.apply(&plan).await;
+    assert!(report.is_success(), "{:?}", report.errors);
+    let log = project.provider.log();
+    let position = |entry: &str| log.iter().position(|line| line.starts_with(entry)).unwrap();
+    assert!(position("delete lora-addon") < position("delete deployment"));
+    assert!(position("delete supervised-fine-tuning-job") < position("delete dataset"));
+    assert!(project.store().snapshot().is_empty());
+    for kind in fireform_core::ResourceKind::ALL {
+        assert_eq!(project.provider.count(kind), 0, "{kind}");
+    }
+    assert!(project.provider.models.borrow().is_empty());
+}
+
+#[tokio::test]
+async fn prevent_destroy_refuses_a_replacing_plan() {
+    let manifest =
+        QUICKSTART.replace("  epochs: 1\n", "  epochs: 1\nlifecycle:\n  preventDestroy: true\n");
+    let project = Project::new(&manifest);
+    project.converge().await;
+    project.write("main.yaml", &manifest.replace("epochs: 1", "epochs: 3"));
+    let manifest = project.manifest();
+    let graph = fireform_graph::build(&manifest).unwrap();
+    let state = project.store().snapshot();
+    let observed = refresh(&project.provider, &kinds_to_refresh(Some(&manifest), &state), false)
+        .await
+        .unwrap();
+    let input = PlanInput {
+        account: "acme",
+        manifest: &manifest,
+        graph: &graph,
+        state: &state,
+        observed: &observed,
+    };
+    let error = plan(input, &PlanOptions::default()).unwrap_err();
+    assert!(error.to_string().contains("preventDestroy"), "{error}");
+}
+
+#[tokio::test]
+async fn deployment_types_resolve_against_the_catalog() {
+    let project = Project::new(
+        "kind: Deployment\nname: fast\nspec:\n  deploymentType: auto\n  baseModel: accounts/fireworks/models/served\n---\n\
+         kind: Deployment\nname: dedicated\nspec:\n  deploymentType: auto\n  baseModel: accounts/fireworks/models/llama-v3p1-8b-instruct\n  acceleratorType: NVIDIA_H100_80GB\n",
+    );
+    let plan = project.plan().await;
+    let text = render(&plan);
+    assert!(text.contains("deployment/fast: deploymentType auto resolved to serverless"), "{text}");
+    assert!(
+        text.contains("deployment/dedicated: deploymentType auto resolved to on-demand"),
+        "{text}"
+    );
+    assert_eq!(
+        actions(&plan),
+        vec![
+            ("deployment/dedicated".into(), Action::Create),
+            ("deployment/fast".into(), Action::Read)
+        ]
+    );
+    project.apply(&plan).await;
+    assert_eq!(project.provider.count(ResourceKind::Deployment), 1);
+    assert!(!project.plan().await.has_changes());
+}
+
+#[tokio::test]
+async fn refresh_reads_each_kind_once() {
+    let project = Project::new(QUICKSTART);
+    project.converge().await;
+    project.provider.lists.set(0);
+    project.plan().await;
+    assert_eq!(project.provider.lists.get(), 4);
+}
