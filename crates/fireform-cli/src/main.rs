@@ -30,7 +30,13 @@ Environment:
 /// fireform reads YAML manifests (every `*.yaml`/`*.yml` file below a directory), checks them,
 /// and links them into a dependency graph. Start with `fireform validate`.
 #[derive(Debug, Parser)]
-#[command(name = "fireform", version, after_help = AFTER_HELP, propagate_version = true)]
+#[command(
+    name = "fireform",
+    version,
+    after_help = AFTER_HELP,
+    propagate_version = true,
+    max_term_width = 100
+)]
 struct Cli {
     /// When to colour diagnostics: `auto` (when stderr is a terminal and `NO_COLOR` is
     /// unset), `always` or `never`.
@@ -43,9 +49,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Check manifests for errors without contacting Fireworks.
+    // The help text of each command is the doc comment of its `Args`.
     Validate(commands::validate::Args),
-    /// Print the dependency graph of the manifests in Graphviz DOT.
     Graph(commands::graph::Args),
 }
 

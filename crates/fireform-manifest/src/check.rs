@@ -816,9 +816,12 @@ impl Checker<'_, '_> {
                     addrs.push(addr);
                 }
                 Err(error) => {
-                    let mut diagnostic =
-                        Diagnostic::error(format!("invalid address in `dependsOn`: {error}"))
-                            .with_primary(span, "");
+                    let message = if text.starts_with("${") {
+                        "`dependsOn` takes addresses, not references".to_owned()
+                    } else {
+                        format!("invalid address in `dependsOn`: {error}")
+                    };
+                    let mut diagnostic = Diagnostic::error(message).with_primary(span, "");
                     if let Some(inner) =
                         unwrapped.filter(|inner| inner.parse::<ResourceAddr>().is_ok())
                     {

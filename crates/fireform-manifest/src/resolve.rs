@@ -51,19 +51,14 @@ pub(crate) fn check(
                     resources,
                     &reference.target,
                     span,
-                    &format!("`{reference}`"),
+                    &format!("`{reference}` refers to"),
                 ));
             }
         }
         for (index, target) in resource.depends_on.iter().enumerate() {
             if !resources.contains_key(target) {
                 let span = resource.value_span(&format!("dependsOn[{index}]"));
-                diagnostics.push(missing(
-                    resources,
-                    target,
-                    span,
-                    &format!("`dependsOn` entry `{target}`"),
-                ));
+                diagnostics.push(missing(resources, target, span, "`dependsOn` names"));
             }
         }
         if resource.addr.kind == ResourceKind::LoraAddon {
@@ -85,7 +80,7 @@ fn missing(
         Some(addr) => Some(addr.to_string()),
         None => nearest(&wanted, texts.iter().map(String::as_str)).map(str::to_owned),
     };
-    Diagnostic::error(format!("{what} refers to `{target}`, which is not defined"))
+    Diagnostic::error(format!("{what} `{target}`, which is not defined"))
         .with_primary(span, "no such resource in these manifests")
         .with_help_opt(suggestion.map(|addr| format!("did you mean `{addr}`?")))
 }

@@ -16,7 +16,11 @@ where
             return Some(candidate);
         }
         let score = strsim::jaro_winkler(input, candidate);
-        if score >= 0.8 && best.is_none_or(|(best_score, _)| score > best_score) {
+        // Jaro-Winkler favours shared prefixes (`US_MARS_1` vs `US_TEXAS_1`); also ask for a
+        // small edit distance unless one name extends the other (`minReplica`).
+        let extends = candidate.starts_with(input) || input.starts_with(candidate);
+        let close = extends || strsim::normalized_damerau_levenshtein(input, candidate) >= 0.65;
+        if score >= 0.8 && close && best.is_none_or(|(best_score, _)| score > best_score) {
             best = Some((score, candidate));
         }
     }
@@ -66,6 +70,12 @@ mod tests {
         assert_eq!(nearest("acceleratortype", fields), Some("acceleratorType"));
         assert_eq!(nearest("zzz", fields), None);
         assert_eq!(nearest("Deploymnet", ["Deployment", "Dataset"]), Some("Deployment"));
+        assert_eq!(nearest("US_MARS_1", ["US_TEXAS_1", "US_OHIO_1"]), None);
+        assert_eq!(
+            nearest("NVIDIA_H100", ["NVIDIA_H100_80GB", "NVIDIA_H200_141GB"]),
+            Some("NVIDIA_H100_80GB")
+        );
+        assert_eq!(nearest("outputModl", ["name", "id", "outputModel"]), Some("outputModel"));
     }
 
     #[test]
