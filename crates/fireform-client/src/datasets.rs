@@ -91,19 +91,7 @@ impl Client {
         let url = Url::parse(signed_url)
             .map_err(|error| Error::UnexpectedReply(format!("unusable upload URL: {error}")))?;
         self.transport().check_external(&url)?;
-        let size = bytes.len();
-        let range = HeaderValue::from_str(&format!("{size},{size}"))
-            .expect("two decimal numbers and a comma are a valid header value");
-        let call = Call {
-            method: Method::PUT,
-            target: Target::External(url),
-            query: Vec::new(),
-            headers: vec![
-                (CONTENT_TYPE, HeaderValue::from_static("application/octet-stream")),
-                (HeaderName::from_static("x-goog-content-length-range"), range),
-            ],
-            body: Body::Raw(bytes),
-        };
+        let call = signed_upload_call(url, bytes);
         self.transport().execute(&call).await?;
         Ok(())
     }
@@ -181,5 +169,49 @@ impl Client {
             self.put_signed_url(signed_url, bytes).await?;
         }
         self.validate_dataset_upload(id).await
+    }
+}
+
+/// The PUT of a signed-URL upload: exactly the two signed headers, no credentials (the
+/// transport adds the API key only to API targets).
+fn signed_upload_call(url: Url, bytes: Bytes) -> Call {
+    let size = bytes.len();
+    let range = HeaderValue::from_str(&format!("{size},{size}"))
+        .expect("two decimal numbers and a comma are a valid header value");
+    Call {
+        method: Method::PUT,
+        target: Target::External(url),
+        query: Vec::new(),
+        headers: vec![
+            (CONTENT_TYPE, HeaderValue::from_static("application/octet-stream")),
+            (HeaderName::from_static("x-goog-content-length-range"), range),
+        ],
+        body: Body::Raw(bytes),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{ApiKey, ClientConfig};
+    use crate::transport::Transport;
+
+    #[test]
+    fn signed_uploads_send_the_signed_headers_and_no_credentials() {
+        let config =
+            ClientConfig::new(ApiKey::new("secret")).with_base_url("http://127.0.0.1:9").unwrap();
+        let transport = Transport::new(&config).unwrap();
+        let url = Url::parse("https://storage.example/b/train.jsonl?X-Goog-Signature=s").unwrap();
+        let request =
+            transport.build(&signed_upload_call(url, Bytes::from_static(b"12345"))).unwrap();
+        let headers = request.headers();
+        assert_eq!(headers.get("content-type").unwrap(), "application/octet-stream");
+        assert_eq!(headers.get("x-goog-content-length-range").unwrap(), "5,5");
+        assert!(headers.get("authorization").is_none());
+        assert_eq!(request.url().query(), Some("X-Goog-Signature=s"));
+
+        let api = transport.build(&Call::new(Method::GET, "/v1/accounts")).unwrap();
+        let authorization = api.headers().get("authorization").unwrap();
+        assert!(authorization.is_sensitive(), "marked sensitive so no layer logs it");
     }
 }

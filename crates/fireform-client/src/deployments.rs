@@ -34,8 +34,8 @@ pub struct DeleteDeploymentOptions {
 }
 
 impl Client {
-    /// `POST .../deployments?deploymentId=` — never creates twice (see [`Client::get`] and
-    /// the crate docs on adoption).
+    /// `POST .../deployments?deploymentId=`; never creates twice (a 409 met by a retry adopts
+    /// the matching deployment an earlier attempt created; see the crate docs).
     pub async fn create_deployment(
         &self,
         id: &str,

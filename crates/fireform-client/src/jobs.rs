@@ -10,11 +10,12 @@ use fireform_api::{
 use reqwest::Method;
 
 use crate::client::Client;
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::pagination::{ListOptions, Pages};
+use crate::wait::Waitable;
 
 /// A job kind with `:cancel` and `:resume`.
-pub trait ControllableJob: Resource {}
+pub trait ControllableJob: Waitable {}
 
 impl ControllableJob for SupervisedFineTuningJob {}
 impl ControllableJob for ReinforcementFineTuningJob {}
@@ -25,12 +26,25 @@ impl Client {
         self.create(id, job, Vec::new()).await
     }
 
-    /// `POST .../{jobs}/{id}:cancel`.
+    /// `POST .../{jobs}/{id}:cancel`. A retry refused because the job is already cancelling
+    /// or cancelled (an earlier attempt got through) counts as success.
     pub async fn cancel_job<J: ControllableJob>(&self, id: &str) -> Result<(), Error> {
         let body = serde_json::json!({});
-        let _: serde_json::Value =
-            self.custom(Method::POST, J::COLLECTION, id, "cancel", Some(&body)).await?;
-        Ok(())
+        let result: Result<serde_json::Value, Error> =
+            self.custom(Method::POST, J::COLLECTION, id, "cancel", Some(&body)).await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(error) if error.kind() == ErrorKind::FailedPrecondition && error.attempts() > 1 => {
+                let job: J = self.get(id).await?;
+                let state = job.state_name().unwrap_or_default();
+                if matches!(state.as_str(), "JOB_STATE_CANCELLING" | "JOB_STATE_CANCELLED") {
+                    Ok(())
+                } else {
+                    Err(error)
+                }
+            }
+            Err(error) => Err(error),
+        }
     }
 
     /// `POST .../{jobs}/{id}:resume`; returns the job.

@@ -7,9 +7,12 @@
 //! - One reqwest connection pool (rustls with the ring provider, HTTP/2 where offered), a
 //!   client-side request-rate limit and concurrency limit, and retries with full-jitter
 //!   exponential back-off that honour `Retry-After`, `retry-after-ms` and `x-should-retry`.
-//! - Creates with client-chosen ids adopt what an unanswered earlier attempt created (a 409 at
-//!   a retry whose resource matches the request, see [`adopt`](crate::Client) rules in the
-//!   `create_*` docs); loads (server-chosen ids) are looked up by model and deployment.
+//! - Creates with client-chosen ids are retried after a lost reply and never create twice: a 409
+//!   ALREADY_EXISTS met by a *retry* is resolved by reading the resource and adopting it when
+//!   it matches the request (every field the request set that the server echoes is equal;
+//!   `deploymentShape` is skipped because the server rewrites it, and a bare-id reference
+//!   matches its full name). Loads (server-chosen ids) are looked up by model and deployment
+//!   (`filter=model="…"`) before any retry that follows an ambiguous failure.
 //! - Lists are [`Pages`] (200 per page) with [`Pages::into_stream`] and [`Client::list_all`];
 //!   updates always send `updateMask` ([`update_mask`]).
 //! - [`Client::wait_until`] and the batched [`Waiter`] wait for states with a deadline.

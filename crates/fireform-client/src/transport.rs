@@ -305,6 +305,12 @@ impl Transport {
         }
     }
 
+    /// The request a call becomes, without sending it (for tests of what goes on the wire).
+    #[cfg(test)]
+    pub(crate) fn build(&self, call: &Call) -> Result<reqwest::Request, reqwest::Error> {
+        self.request(call).build()
+    }
+
     fn request(&self, call: &Call) -> reqwest::RequestBuilder {
         let url = self.url(call);
         let mut request = self.http.request(call.method.clone(), url);

@@ -250,3 +250,40 @@ fn timestamp_millis(time: &str) -> u64 {
     let seconds: f64 = parts.next().unwrap().parse().unwrap();
     (hours * 3600 + minutes * 60) * 1000 + (seconds * 1000.0).round() as u64
 }
+
+#[tokio::test]
+async fn a_cancel_whose_reply_is_lost_still_succeeds() {
+    let slow_jobs = EmulatorConfig {
+        timings: fireform_emulator::Timings {
+            job: Duration::from_secs(600),
+            ..fireform_emulator::Timings::instant()
+        },
+        ..emulator_config()
+    };
+    let setup = setup_with(slow_jobs).await;
+    crate::support::ready_dataset(&setup.client, "train").await;
+    let job = fireform_api::SupervisedFineTuningJob {
+        dataset: Some("train".to_owned()),
+        base_model: Some(crate::support::BASE_MODEL.to_owned()),
+        ..Default::default()
+    };
+    setup.client.create_sft_job("to-cancel", &job).await.unwrap();
+    let proxy = LossyProxy::start(&setup.emulator.url()).await;
+    let lossy = Client::connect(client_config(proxy.url(), fireform_emulator::DEFAULT_API_KEY))
+        .await
+        .unwrap();
+    proxy.lose("POST", ":cancel", Loss::Drop, 1);
+    lossy.cancel_job::<fireform_api::SupervisedFineTuningJob>("to-cancel").await.unwrap();
+    let cancels: Vec<u16> = setup
+        .emulator
+        .audit_log()
+        .iter()
+        .filter(|entry| entry.path.ends_with(":cancel"))
+        .map(|entry| entry.status)
+        .collect();
+    assert_eq!(
+        cancels,
+        [200, 400],
+        "the retry was refused as already cancelled, and that is success"
+    );
+}
