@@ -29,8 +29,8 @@ ACCOUNT_ENV = "FIREWORKS_ACCOUNT_ID"
 WAIT_ENV = "FIREFORM_CONFORMANCE_WAIT_SECS"
 
 # The emulator's documented defaults (`fireform local serve` with no flags).
-DEFAULT_API_KEY = "fw-local-key"
-DEFAULT_ACCOUNT = "local"
+DEFAULT_API_KEY = "fireform-local-key"
+DEFAULT_ACCOUNT = "fireform-local"
 
 TESTED_CLIENT_VERSION = "1.2.30"
 
@@ -313,3 +313,48 @@ def peft_model(
         f"SFT output model's peftDetails.baseModel is not {base_model}: {model.peft_details!r}"
     )
     return name
+
+
+# ---------------------------------------------------------------------------------------------
+# The emulator's own view: its audit log of mutating requests
+# ---------------------------------------------------------------------------------------------
+
+
+class Audit:
+    """Reads the emulator's audit log (`GET /_emulator/audit`, an emulator-only admin route) to
+    prove from the server's side what the client's retries did."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+
+    def entries(self) -> list[dict[str, Any]]:
+        response = httpx.get(
+            f"{self._settings.base_url}/_emulator/audit",
+            headers={"Authorization": f"Bearer {self._settings.api_key}"},
+        )
+        assert response.status_code == 200, (
+            f"GET /_emulator/audit answered {response.status_code}: {response.text}"
+        )
+        body = response.json()
+        entries = body.get("entries") if isinstance(body, dict) else body
+        assert isinstance(entries, list), f"unexpected audit log shape: {body!r}"
+        return entries
+
+    def creates(self, collection: str, resource_id: str) -> list[dict[str, Any]]:
+        """Every POST to the collection that named `resource_id` (in the query or as the
+        resulting resource), oldest first."""
+        prefix = f"/v1/accounts/{self._settings.account}/{collection}"
+        name = f"accounts/{self._settings.account}/{collection}/{resource_id}"
+        found = []
+        for entry in self.entries():
+            path = entry.get("path", "")
+            if entry.get("method") != "POST" or path.split("?", 1)[0] != prefix:
+                continue
+            if entry.get("resource") == name or f"={resource_id}" in path:
+                found.append(entry)
+        return found
+
+
+@pytest.fixture(scope="session")
+def audit(settings: Settings) -> Audit:
+    return Audit(settings)

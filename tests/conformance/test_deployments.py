@@ -107,8 +107,12 @@ def test_list_paginates_with_a_small_page_size(
     assert all("pageSize=2" in s.query for s in lists), [s.query for s in lists]
     assert all("filter=" in s.query for s in lists), "the pager repeats the filter on every page"
 
-    # Default order is create time: the pages come back in creation order.
+    # Default order is create time: the pages come back in creation order; `desc` reverses it.
     assert seen == ids, seen
+    newest_first = [d.name.rsplit("/", 1)[1] for d in client.deployments.list(
+        page_size=2, filter=f'display_name="{display}"', order_by="create_time desc"
+    )]
+    assert newest_first == ids[::-1], newest_first
 
     # The raw body: list key, nextPageToken, totalSize (int32, a JSON number).
     raw = client.deployments.with_raw_response.list(page_size=2, filter=f'display_name="{display}"').http_response
