@@ -237,7 +237,8 @@ async fn the_rate_limit_holds_the_request_rate() {
         })
         .max()
         .unwrap();
-    assert!(busiest <= 41, "{busiest} requests within one second");
+    // 40 per second plus the burst of 1, plus 1 for reply-time jitter at the window's edges.
+    assert!(busiest <= 42, "{busiest} requests within one second");
 }
 
 /// Milliseconds since midnight of an RFC 3339 `…THH:MM:SS.mmmZ` time (tests run well within a day
