@@ -253,6 +253,7 @@ impl Transport {
                 }
                 retry.next_delay(retry_after(headers, SystemTime::now()))
             }
+            AttemptFailure::Transport { kind: ErrorKind::InvalidRequest, .. } => None,
             AttemptFailure::Transport { .. } => retry.next_delay(None),
         }
     }
@@ -282,14 +283,16 @@ impl Transport {
         call: &Call,
         remaining: Duration,
     ) -> Result<Reply, AttemptFailure> {
-        if let Target::Api(_) = call.target {
-            self.limiter.acquire().await;
-        }
+        // The permit first, the token second: a request that waited for a permit must not
+        // spend a token it reserved long ago, or freed permits would release a burst.
         let _permit = self
             .in_flight
             .acquire()
             .await
             .expect("the semaphore lives as long as the transport and is never closed");
+        if let Target::Api(_) = call.target {
+            self.limiter.acquire().await;
+        }
         self.attempts_sent.fetch_add(1, Ordering::Relaxed);
         let timeout = self.request_timeout.min(remaining.max(Duration::from_millis(1)));
         let request = self.request(call).timeout(timeout);

@@ -45,3 +45,19 @@ async fn new_without_an_account_asks_for_connect() {
     let config = ClientConfig::new(ApiKey::new("k")).with_base_url("http://127.0.0.1:9").unwrap();
     assert_eq!(Client::new(config).unwrap_err().kind(), ErrorKind::Config);
 }
+
+/// A key that sees no account (a server that lists none) is a clear configuration error.
+#[tokio::test]
+async fn a_key_without_accounts_is_a_clear_error() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let app = axum::Router::new().route(
+        "/v1/accounts",
+        axum::routing::get(|| async { axum::Json(serde_json::json!({"accounts": []})) }),
+    );
+    let server = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let error = Client::connect(client_config(&url, "k")).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Config);
+    assert_eq!(error.to_string(), "the API key sees no account; set `FIREWORKS_ACCOUNT_ID`");
+    server.abort();
+}
