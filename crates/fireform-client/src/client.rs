@@ -163,15 +163,16 @@ impl Client {
     ) -> Result<R, Error> {
         check_id(id)?;
         let mask = update_mask(fields)?;
-        let mut body = prune_to_fields(to_json(resource)?, fields);
-        if R::COLLECTION == Collection::Deployments {
-            // The SDK always sends `baseModel` (the schema requires it); the mask keeps the
-            // server from treating it as a change.
-            if let (Some(base_model), serde_json::Value::Object(object)) =
-                (to_json(resource)?.get("baseModel").cloned(), &mut body)
-            {
-                object.insert("baseModel".to_owned(), base_model);
-            }
+        let resource_json = to_json(resource)?;
+        // The SDK always sends a deployment's `baseModel` (the schema requires it); the mask
+        // keeps the server from treating it as a change.
+        let base_model = match R::COLLECTION {
+            Collection::Deployments => resource_json.get("baseModel").cloned(),
+            _ => None,
+        };
+        let mut body = prune_to_fields(resource_json, fields);
+        if let (Some(base_model), serde_json::Value::Object(object)) = (base_model, &mut body) {
+            object.insert("baseModel".to_owned(), base_model);
         }
         let call = Call::new(Method::PATCH, self.resource_name(R::COLLECTION, id).path())
             .query("updateMask", mask)
