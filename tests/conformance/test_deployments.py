@@ -271,3 +271,42 @@ def test_create_with_an_unknown_base_model_is_refused(
         )
     with pytest.raises(fireworks.NotFoundError):
         client.deployments.get(deployment_id)
+
+
+def test_update_mask_from_extra_query_touches_only_listed_fields(
+    client: fireworks.Fireworks, new_id: Ids, base_model: str, deployments: Any
+) -> None:
+    # The official client never sends `updateMask`, but Fireworks' training SDK does (as a query
+    # parameter, snake_case paths); users of this client reach it through `extra_query`.
+    deployment_id = new_id("dep-mask")
+    deployments(deployment_id, base_model, display_name="before", description="before")
+    updated = client.deployments.update(
+        deployment_id,
+        base_model=base_model,
+        display_name="after",
+        description="ignored: not in the mask",
+        extra_query={"updateMask": "display_name"},
+    )
+    assert updated.display_name == "after"
+    assert updated.description == "before"
+
+
+def test_gpu_quota_is_refused_once(
+    client: fireworks.Fireworks, recorder: Recorder, new_id: Ids, base_model: str
+) -> None:
+    deployment_id = new_id("dep-quota")
+    mark = recorder.mark()
+    with pytest.raises((fireworks.RateLimitError, fireworks.BadRequestError)) as err:
+        client.deployments.create(
+            deployment_id=deployment_id,
+            base_model=base_model,
+            accelerator_type="NVIDIA_B200_180GB",
+            accelerator_count=8,
+            min_replica_count=3,
+            max_replica_count=3,
+        )
+    assert "quota" in err.value.message.lower(), err.value.message
+    posts = [s for s in recorder.since(mark) if s.method == "POST"]
+    assert len(posts) == 1, "a quota refusal is final: it must carry `x-should-retry: false`"
+    with pytest.raises(fireworks.NotFoundError):
+        client.deployments.get(deployment_id)
