@@ -10,11 +10,9 @@ pub(crate) enum ExitStatus {
     /// 1: an error: invalid manifests, a failed API call, a refused plan.
     Error,
     /// 2: changes are present (only with `plan --detailed-exitcode`).
-    #[expect(
-        dead_code,
-        reason = "used by `plan --detailed-exitcode`, which arrives with the engine"
-    )]
     Changes,
+    /// 130: interrupted by Ctrl-C; state is saved.
+    Interrupted,
 }
 
 impl From<ExitStatus> for ExitCode {
@@ -23,6 +21,7 @@ impl From<ExitStatus> for ExitCode {
             ExitStatus::Success => ExitCode::from(0),
             ExitStatus::Error => ExitCode::from(1),
             ExitStatus::Changes => ExitCode::from(2),
+            ExitStatus::Interrupted => ExitCode::from(130),
         }
     }
 }

@@ -7,10 +7,19 @@ use std::time::Duration;
 
 /// Why a duration string was refused; the text completes "invalid duration `x`: …".
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct DurationError(pub(crate) String);
+pub struct DurationError(pub(crate) String);
 
-/// Parses a duration such as `10m` or `1h30m`.
-pub(crate) fn parse_duration(text: &str) -> Result<Duration, DurationError> {
+impl std::fmt::Display for DurationError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for DurationError {}
+
+/// Parses a duration such as `10m` or `1h30m`, as manifests write them (also used for
+/// command-line flags such as `--lock-timeout`).
+pub fn parse_duration(text: &str) -> Result<Duration, DurationError> {
     let text = text.trim();
     if text.is_empty() {
         return Err(DurationError("it is empty".to_owned()));

@@ -39,6 +39,7 @@ use fireform_core::{Lifecycle, Reference, ResourceAddr, Value};
 pub use diagnostic::{
     Diagnostic, Diagnostics, Label, RenderOptions, Severity, SourceLocation, SourceSpan, Sources,
 };
+pub use duration::{DurationError, parse_duration};
 pub use load::{load, load_str};
 
 /// Every resource the manifests declare, validated.

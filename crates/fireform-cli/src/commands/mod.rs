@@ -2,7 +2,16 @@
 //! [`crate::exit::ExitStatus`]. Commands that read manifests share [`ManifestArgs`] and
 //! [`load`], so they all take manifests the same way.
 
+pub(crate) mod apply;
+pub(crate) mod destroy;
+pub(crate) mod engine;
+pub(crate) mod force_unlock;
 pub(crate) mod graph;
+pub(crate) mod import;
+pub(crate) mod local;
+pub(crate) mod plan;
+pub(crate) mod refresh;
+pub(crate) mod state;
 pub(crate) mod validate;
 
 use std::path::PathBuf;

@@ -1,0 +1,250 @@
+//! What the commands that touch an account share: the project settings, the connection to
+//! Fireworks (or to the embedded local control plane), the locked state, and progress lines.
+//!
+//! Settings come, strongest first, from flags, from `FIREWORKS_API_KEY`,
+//! `FIREWORKS_ACCOUNT_ID` and `FIREWORKS_BASE_URL`, and from the project file `.fireform.yaml`
+//! in the project directory (`endpoint`, `account`, `state`). The endpoint `local` runs the
+//! local control plane in this process, keeping its world in `.fireform/local/` beside the
+//! state, so that separate commands see the same account.
+
+use std::io::IsTerminal as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use fireform_client::{ApiKey, Client, ClientConfig};
+use fireform_core::ResourceAddr;
+use fireform_emulator::{DEFAULT_ACCOUNT, DEFAULT_API_KEY, EmulatorConfig, EmulatorHandle};
+use fireform_plan::Event;
+use fireform_provider::FireworksProvider;
+use fireform_state::{LocalBackend, LockInfo, StateStore, default_state_path};
+use serde::Deserialize;
+
+use crate::output::{Hinted, Output};
+
+/// The endpoint value that selects the embedded local control plane.
+pub(crate) const LOCAL_ENDPOINT: &str = "local";
+
+/// The name of the project file.
+pub(crate) const PROJECT_FILE: &str = ".fireform.yaml";
+
+/// How commands reach the account and the state.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct EngineArgs {
+    /// The API endpoint: a URL such as `https://api.fireworks.ai` or the address of
+    /// `fireform local serve`, or `local` to run the local control plane inside this command
+    /// (its world is kept in `.fireform/local/`). Default: `FIREWORKS_BASE_URL`, then the
+    /// project file's `endpoint`, then `https://api.fireworks.ai`.
+    #[arg(long, value_name = "URL|local")]
+    pub(crate) endpoint: Option<String>,
+
+    /// The state file. Default: the project file's `state`, then `.fireform/state.json` in the
+    /// project directory.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) state: Option<PathBuf>,
+
+    /// How long to wait for the state lock held by another run, e.g. `30s` (default: fail at
+    /// once, naming the holder).
+    #[arg(long, value_name = "DURATION", value_parser = fireform_manifest::parse_duration, default_value = "0s")]
+    pub(crate) lock_timeout: Duration,
+}
+
+/// The project file, `.fireform.yaml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct ProjectFile {
+    /// `local`, or the API base URL.
+    endpoint: Option<String>,
+    /// The Fireworks account id.
+    account: Option<String>,
+    /// The state file, relative to the project directory.
+    state: Option<PathBuf>,
+}
+
+impl ProjectFile {
+    pub(crate) fn read(project_dir: &Path) -> anyhow::Result<ProjectFile> {
+        let path = project_dir.join(PROJECT_FILE);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(ProjectFile::default());
+            }
+            Err(error) => {
+                return Err(error).with_context(|| format!("failed to read `{}`", path.display()));
+            }
+        };
+        if text.trim().is_empty() {
+            return Ok(ProjectFile::default());
+        }
+        serde_saphyr::from_str(&text).with_context(|| {
+            format!("invalid project file `{}` (fields: endpoint, account, state)", path.display())
+        })
+    }
+}
+
+/// A connection to an account: the provider, and the embedded server when there is one.
+pub(crate) struct Connection {
+    pub(crate) provider: FireworksProvider,
+    /// Kept alive for the command's duration; the server stops when this drops.
+    _emulator: Option<EmulatorHandle>,
+    /// Where the account lives, for messages.
+    pub(crate) description: String,
+}
+
+/// Resolved settings of one command run.
+pub(crate) struct Project {
+    pub(crate) dir: PathBuf,
+    file: ProjectFile,
+    args: EngineArgs,
+}
+
+impl Project {
+    pub(crate) fn new(dir: &Path, args: &EngineArgs) -> anyhow::Result<Project> {
+        Ok(Project { dir: dir.to_path_buf(), file: ProjectFile::read(dir)?, args: args.clone() })
+    }
+
+    pub(crate) fn state_path(&self) -> PathBuf {
+        match (&self.args.state, &self.file.state) {
+            (Some(path), _) => path.clone(),
+            (None, Some(path)) => self.dir.join(path),
+            (None, None) => default_state_path(&self.dir),
+        }
+    }
+
+    fn endpoint(&self) -> String {
+        let from_env =
+            std::env::var("FIREWORKS_BASE_URL").ok().filter(|value| !value.trim().is_empty());
+        self.args
+            .endpoint
+            .clone()
+            .or(from_env)
+            .or_else(|| self.file.endpoint.clone())
+            .unwrap_or_else(|| fireform_client::DEFAULT_BASE_URL.to_owned())
+    }
+
+    /// Opens and locks the state for `command` (e.g. `apply`).
+    pub(crate) fn open_state(&self, command: &str) -> anyhow::Result<StateStore> {
+        let backend = LocalBackend::new(self.state_path());
+        let lock = LockInfo::new(format!("fireform {command}"));
+        StateStore::open(Box::new(backend), lock, self.args.lock_timeout).map_err(|error| {
+            let message = error.to_string();
+            anyhow::Error::new(error).context(if message.contains("locked") {
+                "the state is locked by another run"
+            } else {
+                "failed to open the state"
+            })
+        })
+    }
+
+    /// Connects to the account (starting the embedded control plane for `local`).
+    pub(crate) async fn connect(&self) -> anyhow::Result<Connection> {
+        let endpoint = self.endpoint();
+        if endpoint == LOCAL_ENDPOINT {
+            let state_dir = self
+                .state_path()
+                .parent()
+                .map_or_else(|| self.dir.join(".fireform"), Path::to_path_buf);
+            create_private_dir(&state_dir)?;
+            let data_dir = state_dir.join("local");
+            let config =
+                EmulatorConfig { data_dir: Some(data_dir.clone()), ..EmulatorConfig::default() };
+            let emulator = fireform_emulator::start(config).await.with_context(|| {
+                format!("failed to start the local control plane in `{}`", data_dir.display())
+            })?;
+            let client_config = ClientConfig::new(ApiKey::new(DEFAULT_API_KEY))
+                .with_base_url(&emulator.url())?
+                .with_account_id(DEFAULT_ACCOUNT)?;
+            let client = Client::new(client_config.clone())?;
+            let provider = FireworksProvider::new(client, &client_config)?;
+            return Ok(Connection {
+                provider,
+                _emulator: Some(emulator),
+                description: format!("the local control plane (account `{DEFAULT_ACCOUNT}`)"),
+            });
+        }
+        let mut config = ClientConfig::from_lookup(|name| std::env::var(name).ok()).map_err(|error| {
+            anyhow::Error::new(Hinted {
+                message: error.to_string(),
+                hints: vec![
+                    "export FIREWORKS_API_KEY=<your key>, or use `--endpoint local` to try fireform against the local control plane".to_owned(),
+                ],
+            })
+        })?;
+        config = config.with_base_url(&endpoint)?;
+        if config.account_id().is_none()
+            && let Some(account) = &self.file.account
+        {
+            config = config.with_account_id(account)?;
+        }
+        let client = Client::connect(config.clone())
+            .await
+            .with_context(|| format!("failed to connect to `{endpoint}`"))?;
+        let description = format!("`{endpoint}` (account `{}`)", client.account_id());
+        let provider = FireworksProvider::new(client, &config)?;
+        Ok(Connection { provider, _emulator: None, description })
+    }
+}
+
+/// Creates `dir` (and its parents) readable only by the user, as the state directory must be.
+fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).with_context(|| format!("failed to create `{}`", dir.display()))
+}
+
+/// A Tokio runtime for one command.
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("failed to start the async runtime")
+}
+
+/// Parses `--target`-style addresses.
+pub(crate) fn parse_addr(text: &str) -> Result<ResourceAddr, String> {
+    text.parse::<ResourceAddr>().map_err(|error| error.to_string())
+}
+
+/// Asks "yes" on the terminal, or refuses without one.
+pub(crate) fn confirm(output: &Output, question: &str) -> anyhow::Result<bool> {
+    if !std::io::stdin().is_terminal() {
+        bail!(Hinted {
+            message: "refusing to change the account without confirmation: standard input is not a terminal".to_owned(),
+            hints: vec!["review the plan, then pass `--auto-approve`".to_owned()],
+        });
+    }
+    output.message(&format!(
+        "{question}\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: "
+    ));
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer).context("failed to read the answer")?;
+    Ok(answer.trim() == "yes")
+}
+
+/// Prints apply progress on stderr, one line per event.
+pub(crate) fn progress(output: &Output) -> impl Fn(Event) + '_ {
+    move |event| {
+        let line = match event {
+            Event::Started { addr, verb } => format!("{addr}: {}...", capitalise(verb.as_str())),
+            Event::StillRunning { addr, verb, elapsed } => {
+                format!("{addr}: still {}... [{}s elapsed]", verb.as_str(), elapsed.as_secs())
+            }
+            Event::Finished { addr, verb, elapsed, id } => {
+                let id = id.map(|id| format!(" [id={id}]")).unwrap_or_default();
+                format!("{addr}: {} after {}s{id}", capitalise(verb.done()), elapsed.as_secs())
+            }
+            Event::Failed { addr, verb, elapsed } => {
+                format!("{addr}: {} failed after {}s", capitalise(verb.as_str()), elapsed.as_secs())
+            }
+        };
+        output.message(&format!("{line}\n"));
+    }
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}

@@ -1,0 +1,174 @@
+//! `fireform plan`: show what apply would change, without changing anything.
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::ArgAction;
+use fireform_core::ResourceAddr;
+use fireform_graph::Graph;
+use fireform_manifest::Manifest;
+use fireform_plan::{
+    Observed, Plan, PlanInput, PlanOptions, Provider, catalog_only, kinds_to_refresh,
+    needs_catalog, plan_destroy, plan_refresh_only, refresh, render,
+};
+use fireform_state::StateDocument;
+
+use crate::commands::engine::{EngineArgs, Project, parse_addr, runtime};
+use crate::commands::{ManifestArgs, load};
+use crate::exit::ExitStatus;
+use crate::output::{Hinted, Output};
+
+/// How a plan is made: the flags `plan` and `apply` share.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct PlanFlags {
+    /// Read the live account before planning (`--refresh=false` trusts the state instead).
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = ArgAction::Set, require_equals = true, num_args = 0..=1, default_missing_value = "true")]
+    pub(crate) refresh: bool,
+
+    /// Plan only this resource and what it depends on (repeatable), e.g.
+    /// `--target deployment/shared-base`.
+    #[arg(long = "target", value_name = "ADDR", value_parser = parse_addr)]
+    pub(crate) targets: Vec<ResourceAddr>,
+
+    /// Leave this resource and what depends on it alone (repeatable).
+    #[arg(long = "exclude", value_name = "ADDR", value_parser = parse_addr)]
+    pub(crate) excludes: Vec<ResourceAddr>,
+
+    /// Replace this resource even if nothing changed (repeatable).
+    #[arg(long = "replace", value_name = "ADDR", value_parser = parse_addr)]
+    pub(crate) replace: Vec<ResourceAddr>,
+
+    /// Only record in state what changed in the account; change nothing there.
+    #[arg(long, conflicts_with_all = ["targets", "excludes", "replace"])]
+    pub(crate) refresh_only: bool,
+}
+
+/// Show what `apply` would change, and why.
+///
+/// Reads the manifests, the state and the live account (one paginated list per kind), then
+/// prints one block per resource that would change: `+` create, `~` update in place, `-/+`
+/// replace (with the field that forces it), `-` destroy, `<=` read, `=>` adopt an object that
+/// already exists. Nothing is changed. With `--detailed-exitcode`, exits 2 when there are
+/// changes (for CI drift checks).
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  fireform plan\n  fireform plan --detailed-exitcode\n  fireform plan --out tonight.plan && fireform apply --plan tonight.plan\n  fireform plan --json | jq .changes"
+)]
+pub(crate) struct Args {
+    #[command(flatten)]
+    manifests: ManifestArgs,
+    #[command(flatten)]
+    engine: EngineArgs,
+    #[command(flatten)]
+    flags: PlanFlags,
+
+    /// Plan destroying everything fireform manages (or the targets and their dependents).
+    #[arg(long, conflicts_with_all = ["refresh_only", "excludes", "replace"])]
+    destroy: bool,
+
+    /// Save the plan to FILE; `fireform apply --plan FILE` then carries out exactly it.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+
+    /// Print the plan as JSON (the versioned format of `--out` files) instead of text.
+    #[arg(long)]
+    json: bool,
+
+    /// Exit 0 when there are no changes, 2 when there are, 1 on error.
+    #[arg(long)]
+    detailed_exitcode: bool,
+}
+
+/// What a plan is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Goal {
+    Apply,
+    Destroy,
+}
+
+/// Makes a plan for `goal` against the state in `state`.
+pub(crate) async fn make_plan<P: Provider>(
+    provider: &P,
+    manifest: &Manifest,
+    graph: &Graph,
+    state: &StateDocument,
+    flags: &PlanFlags,
+    goal: Goal,
+) -> anyhow::Result<Plan> {
+    let observed = observe(provider, Some(manifest), state, flags.refresh).await?;
+    let account = provider.account();
+    let plan = match (goal, flags.refresh_only) {
+        (Goal::Destroy, _) => {
+            plan_destroy(account, Some(manifest), state, &observed, &flags.targets)
+        }
+        (Goal::Apply, true) => Ok(plan_refresh_only(account, state, &observed)),
+        (Goal::Apply, false) => {
+            let options = PlanOptions {
+                targets: flags.targets.clone(),
+                excludes: flags.excludes.clone(),
+                replace: flags.replace.clone(),
+            };
+            let input = PlanInput { account, manifest, graph, state, observed: &observed };
+            fireform_plan::plan(input, &options)
+        }
+    };
+    plan.map_err(|error| {
+        Hinted {
+            message: format!("cannot plan:\n  {}", error.to_string().replace('\n', "\n  ")),
+            hints: vec!["fix the manifests (or the account) and plan again".to_owned()],
+        }
+        .into()
+    })
+}
+
+/// Reads what planning needs from the account.
+pub(crate) async fn observe<P: Provider>(
+    provider: &P,
+    manifest: Option<&Manifest>,
+    state: &StateDocument,
+    refresh_account: bool,
+) -> anyhow::Result<Observed> {
+    let with_catalog = manifest.is_some_and(needs_catalog);
+    let observed = if refresh_account {
+        refresh(provider, &kinds_to_refresh(manifest, state), with_catalog).await
+    } else if with_catalog {
+        catalog_only(provider, state).await
+    } else {
+        Ok(Observed::from_state(state))
+    };
+    observed.context("failed to read the account")
+}
+
+pub(crate) fn run(args: &Args, output: &Output) -> anyhow::Result<ExitStatus> {
+    let (manifest, graph) = load(&args.manifests, output)?;
+    let project = Project::new(&manifest.project_dir, &args.engine)?;
+    let plan = runtime()?.block_on(async {
+        let connection = project.connect().await?;
+        output.message(&format!("Using {}.\n", connection.description));
+        let store = project.open_state("plan")?;
+        let state = store.snapshot();
+        let goal = if args.destroy { Goal::Destroy } else { Goal::Apply };
+        make_plan(&connection.provider, &manifest, &graph, &state, &args.flags, goal).await
+    })?;
+    if let Some(path) = &args.out {
+        std::fs::write(path, plan.to_json())
+            .with_context(|| format!("failed to write the plan to `{}`", path.display()))?;
+    }
+    if args.json {
+        output.result(&format!("{}\n", plan.to_json())).context("failed to write to stdout")?;
+    } else {
+        output.result(&render(&plan)).context("failed to write to stdout")?;
+        if let Some(path) = &args.out {
+            output.message(&format!(
+                "\nSaved the plan to `{}`. Apply exactly it with:\n  fireform apply --plan {}\n",
+                path.display(),
+                path.display()
+            ));
+        }
+    }
+    Ok(if args.detailed_exitcode && plan.has_changes() {
+        ExitStatus::Changes
+    } else {
+        ExitStatus::Success
+    })
+}

@@ -1,0 +1,37 @@
+//! `fireform refresh`: record in state what changed in the account, changing nothing there.
+
+use fireform_plan::{Provider as _, plan_refresh_only};
+
+use crate::commands::apply::{RunArgs, execute};
+use crate::commands::engine::{EngineArgs, Project, runtime};
+use crate::commands::plan::observe;
+use crate::commands::{ManifestArgs, load};
+use crate::exit::ExitStatus;
+use crate::output::Output;
+
+/// Update the state from the live account.
+///
+/// Objects deleted outside fireform are dropped from state and fields changed outside fireform
+/// are recorded, so that the next plan starts from the account as it is. The account is never
+/// changed. The same as `fireform apply --refresh-only --auto-approve`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    #[command(flatten)]
+    manifests: ManifestArgs,
+    #[command(flatten)]
+    engine: EngineArgs,
+}
+
+pub(crate) fn run(args: &Args, output: &Output) -> anyhow::Result<ExitStatus> {
+    let (manifest, _graph) = load(&args.manifests, output)?;
+    let project = Project::new(&manifest.project_dir, &args.engine)?;
+    runtime()?.block_on(async {
+        let connection = project.connect().await?;
+        let store = project.open_state("refresh")?;
+        let state = store.snapshot();
+        let observed = observe(&connection.provider, None, &state, true).await?;
+        let plan = plan_refresh_only(connection.provider.account(), &state, &observed);
+        let run = RunArgs { auto_approve: true, parallelism: 10 };
+        execute(&connection.provider, &plan, &store, &run, true, output).await
+    })
+}

@@ -1,0 +1,330 @@
+//! The Fireworks provider: [`fireform_plan::Provider`] implemented over
+//! [`fireform_client::Client`].
+//!
+//! It translates the engine's JSON objects to and from the client's typed wire structs (which
+//! keep unknown fields, so nothing is lost), picks the typed operation for each kind, and maps
+//! client errors onto [`ProviderErrorKind`]. It holds no policy: retries, rate limits and
+//! never-create-twice are the client's; what to change is the engine's.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use fireform_api::{
+    BatchInferenceJob, Dataset, DeployedModel, Deployment, Model, ReinforcementFineTuningJob,
+    SupervisedFineTuningJob,
+};
+use fireform_client::{
+    Client, ClientConfig, CreateDeploymentOptions, DeleteDeploymentOptions, Error, ListOptions,
+    LoadOptions, UploadMethod, id_of,
+};
+use fireform_core::ResourceKind;
+use fireform_plan::{Object, Provider, ProviderError, ProviderErrorKind};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value as Json;
+
+/// The account that owns the public model catalog.
+pub const CATALOG_ACCOUNT: &str = "fireworks";
+
+/// A Fireworks account, as the plan engine sees it.
+#[derive(Debug, Clone)]
+pub struct FireworksProvider {
+    client: Client,
+    catalog: Client,
+}
+
+impl FireworksProvider {
+    /// A provider over `client`; `config` is the client's configuration, reused (with the
+    /// account set to [`CATALOG_ACCOUNT`]) to read the public catalog.
+    pub fn new(client: Client, config: &ClientConfig) -> Result<FireworksProvider, Error> {
+        let catalog = Client::new(config.clone().with_account_id(CATALOG_ACCOUNT)?)?;
+        Ok(FireworksProvider { client, catalog })
+    }
+
+    /// The client behind this provider.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    fn id<'a>(&self, name: &'a str) -> &'a str {
+        id_of(name)
+    }
+}
+
+fn to_object<T: Serialize>(value: &T) -> Result<Object, ProviderError> {
+    match serde_json::to_value(value) {
+        Ok(Json::Object(object)) => Ok(object),
+        Ok(other) => Err(other_error(format!("expected an object, got `{other}`"))),
+        Err(error) => Err(ProviderError::new(ProviderErrorKind::Other, error)),
+    }
+}
+
+fn from_object<T: DeserializeOwned>(object: Object) -> Result<T, ProviderError> {
+    serde_json::from_value(Json::Object(object))
+        .map_err(|error| ProviderError::new(ProviderErrorKind::Other, error))
+}
+
+fn other_error(message: String) -> ProviderError {
+    ProviderError::new(ProviderErrorKind::Other, message)
+}
+
+fn map_error(error: Error) -> ProviderError {
+    let kind = if error.is_not_found() {
+        ProviderErrorKind::NotFound
+    } else if error.is_already_exists() {
+        ProviderErrorKind::AlreadyExists
+    } else {
+        ProviderErrorKind::Other
+    };
+    ProviderError::new(kind, error)
+}
+
+fn objects<T: Serialize>(items: Vec<T>) -> Result<Vec<Object>, ProviderError> {
+    items.iter().map(to_object).collect()
+}
+
+fn absent_if_not_found<T>(result: Result<T, Error>) -> Result<Option<T>, ProviderError> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(error) if error.is_not_found() => Ok(None),
+        Err(error) => Err(map_error(error)),
+    }
+}
+
+fn gone_is_fine(result: Result<(), Error>) -> Result<(), ProviderError> {
+    match result {
+        Err(error) if !error.is_not_found() => Err(map_error(error)),
+        _ => Ok(()),
+    }
+}
+
+fn required_id(kind: ResourceKind, id: Option<&str>) -> Result<&str, ProviderError> {
+    id.ok_or_else(|| other_error(format!("creating a {kind} needs an id")))
+}
+
+impl Provider for FireworksProvider {
+    fn account(&self) -> &str {
+        self.client.account_id()
+    }
+
+    async fn list(&self, kind: ResourceKind) -> Result<Vec<Object>, ProviderError> {
+        let options = ListOptions::default();
+        let client = &self.client;
+        match kind {
+            ResourceKind::Deployment => {
+                objects(client.list_all::<Deployment>(&options).await.map_err(map_error)?)
+            }
+            ResourceKind::LoraAddon => {
+                objects(client.list_all::<DeployedModel>(&options).await.map_err(map_error)?)
+            }
+            ResourceKind::Dataset => {
+                objects(client.list_all::<Dataset>(&options).await.map_err(map_error)?)
+            }
+            ResourceKind::SupervisedFineTuningJob => objects(
+                client.list_all::<SupervisedFineTuningJob>(&options).await.map_err(map_error)?,
+            ),
+            ResourceKind::ReinforcementFineTuningJob => objects(
+                client.list_all::<ReinforcementFineTuningJob>(&options).await.map_err(map_error)?,
+            ),
+            ResourceKind::BatchInferenceJob => {
+                objects(client.list_all::<BatchInferenceJob>(&options).await.map_err(map_error)?)
+            }
+        }
+    }
+
+    async fn list_catalog(&self) -> Result<Vec<Object>, ProviderError> {
+        objects(self.catalog.list_all::<Model>(&ListOptions::default()).await.map_err(map_error)?)
+    }
+
+    async fn get(&self, kind: ResourceKind, name: &str) -> Result<Option<Object>, ProviderError> {
+        let id = self.id(name);
+        let client = &self.client;
+        match kind {
+            ResourceKind::Deployment => absent_if_not_found(client.get_deployment(id).await)?
+                .as_ref()
+                .map(to_object)
+                .transpose(),
+            ResourceKind::LoraAddon => absent_if_not_found(client.get_deployed_model(id).await)?
+                .as_ref()
+                .map(to_object)
+                .transpose(),
+            ResourceKind::Dataset => absent_if_not_found(client.get_dataset(id).await)?
+                .as_ref()
+                .map(to_object)
+                .transpose(),
+            ResourceKind::SupervisedFineTuningJob => {
+                absent_if_not_found(client.get_sft_job(id).await)?
+                    .as_ref()
+                    .map(to_object)
+                    .transpose()
+            }
+            ResourceKind::ReinforcementFineTuningJob => {
+                absent_if_not_found(client.get_rft_job(id).await)?
+                    .as_ref()
+                    .map(to_object)
+                    .transpose()
+            }
+            ResourceKind::BatchInferenceJob => absent_if_not_found(client.get_batch_job(id).await)?
+                .as_ref()
+                .map(to_object)
+                .transpose(),
+        }
+    }
+
+    async fn create(
+        &self,
+        kind: ResourceKind,
+        id: Option<&str>,
+        body: Object,
+    ) -> Result<Object, ProviderError> {
+        let client = &self.client;
+        match kind {
+            ResourceKind::Deployment => {
+                let deployment: Deployment = from_object(body)?;
+                let options = CreateDeploymentOptions::default();
+                let created = client
+                    .create_deployment(required_id(kind, id)?, &deployment, &options)
+                    .await
+                    .map_err(map_error)?;
+                to_object(&created)
+            }
+            ResourceKind::LoraAddon => {
+                let load: DeployedModel = from_object(body)?;
+                to_object(
+                    &client.load_model(&load, LoadOptions::default()).await.map_err(map_error)?,
+                )
+            }
+            ResourceKind::Dataset => {
+                let dataset: Dataset = from_object(body)?;
+                to_object(
+                    &client
+                        .create_dataset(required_id(kind, id)?, &dataset)
+                        .await
+                        .map_err(map_error)?,
+                )
+            }
+            ResourceKind::SupervisedFineTuningJob => {
+                let job: SupervisedFineTuningJob = from_object(body)?;
+                to_object(
+                    &client
+                        .create_sft_job(required_id(kind, id)?, &job)
+                        .await
+                        .map_err(map_error)?,
+                )
+            }
+            ResourceKind::ReinforcementFineTuningJob => {
+                let job: ReinforcementFineTuningJob = from_object(body)?;
+                to_object(
+                    &client
+                        .create_rft_job(required_id(kind, id)?, &job)
+                        .await
+                        .map_err(map_error)?,
+                )
+            }
+            ResourceKind::BatchInferenceJob => {
+                let job: BatchInferenceJob = from_object(body)?;
+                to_object(
+                    &client
+                        .create_batch_job(required_id(kind, id)?, &job)
+                        .await
+                        .map_err(map_error)?,
+                )
+            }
+        }
+    }
+
+    async fn update(
+        &self,
+        kind: ResourceKind,
+        name: &str,
+        body: Object,
+        mask: &[String],
+    ) -> Result<Object, ProviderError> {
+        let id = self.id(name);
+        let fields: Vec<&str> = mask.iter().map(String::as_str).collect();
+        let client = &self.client;
+        match kind {
+            ResourceKind::Deployment => {
+                // The API wants `baseModel` on every deployment PATCH; the mask keeps it from
+                // counting as a change.
+                let mut body = body;
+                if !body.contains_key("baseModel")
+                    && let Some(current) = absent_if_not_found(client.get_deployment(id).await)?
+                    && let Some(base_model) = current.base_model
+                {
+                    body.insert("baseModel".to_owned(), Json::String(base_model));
+                }
+                let deployment: Deployment = from_object(body)?;
+                to_object(
+                    &client.update_deployment(id, &deployment, &fields).await.map_err(map_error)?,
+                )
+            }
+            ResourceKind::LoraAddon => {
+                let load: DeployedModel = from_object(body)?;
+                to_object(
+                    &client.update_deployed_model(id, &load, &fields).await.map_err(map_error)?,
+                )
+            }
+            ResourceKind::Dataset => {
+                let dataset: Dataset = from_object(body)?;
+                to_object(&client.update_dataset(id, &dataset, &fields).await.map_err(map_error)?)
+            }
+            ResourceKind::SupervisedFineTuningJob
+            | ResourceKind::ReinforcementFineTuningJob
+            | ResourceKind::BatchInferenceJob => {
+                Err(other_error(format!("{kind} has no update endpoint; it can only be replaced")))
+            }
+        }
+    }
+
+    async fn delete(&self, kind: ResourceKind, name: &str) -> Result<(), ProviderError> {
+        let id = self.id(name);
+        let client = &self.client;
+        gone_is_fine(match kind {
+            ResourceKind::Deployment => {
+                client
+                    .delete_deployment(
+                        id,
+                        DeleteDeploymentOptions { hard: true, ignore_checks: false },
+                    )
+                    .await
+            }
+            ResourceKind::LoraAddon => client.unload_model(id).await,
+            ResourceKind::Dataset => client.delete_dataset(id).await,
+            ResourceKind::SupervisedFineTuningJob => client.delete_sft_job(id).await,
+            ResourceKind::ReinforcementFineTuningJob => client.delete_rft_job(id).await,
+            ResourceKind::BatchInferenceJob => client.delete_batch_job(id).await,
+        })
+    }
+
+    async fn delete_model(&self, name: &str) -> Result<(), ProviderError> {
+        if !name.starts_with(&format!("accounts/{}/", self.client.account_id())) {
+            return Err(other_error(format!(
+                "model `{name}` belongs to another account; fireform does not delete it"
+            )));
+        }
+        gone_is_fine(self.client.delete_model(self.id(name)).await)
+    }
+
+    async fn model_exists(&self, name: &str) -> Result<bool, ProviderError> {
+        let owner = name.strip_prefix("accounts/").and_then(|rest| rest.split('/').next());
+        let client = if owner == Some(CATALOG_ACCOUNT) { &self.catalog } else { &self.client };
+        Ok(absent_if_not_found(client.get_model(self.id(name)).await)?.is_some())
+    }
+
+    async fn upload_dataset(
+        &self,
+        name: &str,
+        file_name: &str,
+        content: Vec<u8>,
+    ) -> Result<(), ProviderError> {
+        self.client
+            .upload_dataset_file(self.id(name), file_name, Bytes::from(content), UploadMethod::Auto)
+            .await
+            .map_err(map_error)
+    }
+
+    async fn sleep(&self, duration: Duration) {
+        tokio::time::sleep(duration).await;
+    }
+}
