@@ -565,6 +565,7 @@ async fn apply_one<P: Provider>(
             if !planned.mask.is_empty() {
                 update(context, change, planned, &name).await?;
             }
+            resume_upload(context, change, planned, &name).await?;
             if planned.wait {
                 wait_ready(context, kind, &name, planned.timeouts.update).await?;
             }
@@ -573,7 +574,10 @@ async fn apply_one<P: Provider>(
         Action::Update => {
             let name =
                 change.prior.as_ref().map(|prior| prior.remote_name.clone()).unwrap_or_default();
-            update(context, change, planned, &name).await?;
+            if !planned.mask.is_empty() {
+                update(context, change, planned, &name).await?;
+            }
+            resume_upload(context, change, planned, &name).await?;
             if planned.wait {
                 wait_ready(context, kind, &name, planned.timeouts.update).await?;
             }
@@ -643,23 +647,7 @@ async fn create<P: Provider>(
 ) -> Result<String, StepError> {
     let kind = change.addr.kind;
     let body = resolve_body(context, planned)?;
-    let content = match &planned.upload {
-        Some(upload) => {
-            let content = match &upload.source {
-                UploadSource::File { path } => std::fs::read(path)
-                    .map_err(|source| StepError::Read { path: path.clone(), source })?,
-                UploadSource::Inline { content } => content.clone().into_bytes(),
-            };
-            let actual = dataset::content_dataset_id(&content, &upload.file_name);
-            if let Some(planned_id) = &planned.content_id
-                && planned_id != &actual
-            {
-                return Err(StepError::ContentChanged { planned: planned_id.clone(), actual });
-            }
-            Some((upload.file_name.clone(), content))
-        }
-        None => None,
-    };
+    let content = upload_content(planned)?;
     let display = planned.remote_name.clone().unwrap_or_else(|| change.addr.to_string());
     let created = match context.provider.create(kind, planned.id.as_deref(), body.clone()).await {
         Ok(created) => created,
@@ -713,6 +701,53 @@ async fn create<P: Provider>(
         }
     }
     Ok(id)
+}
+
+/// The dataset content to upload, checked against the content id the plan computed.
+fn upload_content(planned: &Planned) -> Result<Option<(String, Vec<u8>)>, StepError> {
+    let Some(upload) = &planned.upload else { return Ok(None) };
+    let content = match &upload.source {
+        UploadSource::File { path } => {
+            std::fs::read(path).map_err(|source| StepError::Read { path: path.clone(), source })?
+        }
+        UploadSource::Inline { content } => content.clone().into_bytes(),
+    };
+    let actual = dataset::content_dataset_id(&content, &upload.file_name);
+    if let Some(planned_id) = &planned.content_id
+        && planned_id != &actual
+    {
+        return Err(StepError::ContentChanged { planned: planned_id.clone(), actual });
+    }
+    Ok(Some((upload.file_name.clone(), content)))
+}
+
+/// Uploads a dataset's content again when an earlier run created the dataset but died before
+/// its upload was validated (it is still `UPLOADING`).
+async fn resume_upload<P: Provider>(
+    context: &Context<'_, P>,
+    change: &ResourceChange,
+    planned: &Planned,
+    name: &str,
+) -> Result<(), StepError> {
+    let kind = change.addr.kind;
+    if kind != ResourceKind::Dataset || planned.upload.is_none() {
+        return Ok(());
+    }
+    let current = context
+        .provider
+        .get(kind, name)
+        .await
+        .map_err(|source| StepError::Provider { doing: "read", name: name.to_owned(), source })?
+        .ok_or_else(|| StepError::Vanished { name: name.to_owned() })?;
+    if current.get("state").and_then(Json::as_str) != Some("UPLOADING") {
+        return Ok(());
+    }
+    let Some((file_name, content)) = upload_content(planned)? else { return Ok(()) };
+    context
+        .provider
+        .upload_dataset(name, &file_name, content)
+        .await
+        .map_err(|source| StepError::Provider { doing: "upload", name: name.to_owned(), source })
 }
 
 async fn update<P: Provider>(
@@ -773,6 +808,15 @@ async fn delete<P: Provider>(
             doing: "delete model",
             name: model.clone(),
             source,
+        })?;
+    }
+    // A batch job's output dataset was created by the job, so it goes with it (a replacement
+    // could not be created while it exists). One in another account is not ours to delete.
+    if let Some(output) = &prior.output_dataset
+        && output.starts_with(&format!("accounts/{}/datasets/", context.plan.account))
+    {
+        context.provider.delete(ResourceKind::Dataset, output).await.map_err(|source| {
+            StepError::Provider { doing: "delete output dataset", name: output.clone(), source }
         })?;
     }
     forget(context, &change.addr, name)

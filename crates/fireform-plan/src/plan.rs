@@ -161,6 +161,9 @@ pub struct Prior {
     /// For jobs: the model it produced, which destroy removes too.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_model: Option<String>,
+    /// For batch inference jobs: the dataset it wrote, which destroy removes too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_dataset: Option<String>,
 }
 
 /// The object apply will create or update.

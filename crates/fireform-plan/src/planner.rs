@@ -459,9 +459,12 @@ fn plan_resource(
     if let Readiness::Failed(message) = kinds::readiness(addr.kind, current) {
         replace_reasons.push(format!("it is {message}"));
     }
-    if addr.kind == ResourceKind::Dataset
-        && current.get("state").and_then(Json::as_str) == Some("UPLOADING")
-    {
+    // A dataset whose upload never finished (a run died between creating it and validating its
+    // upload) gets its content uploaded again: it has the same content-addressed id, so
+    // deleting and creating it again would only create it twice.
+    let resume_upload = addr.kind == ResourceKind::Dataset
+        && current.get("state").and_then(Json::as_str) == Some("UPLOADING");
+    if resume_upload && desired.upload.is_none() {
         replace_reasons.push("its upload never finished (state UPLOADING)".to_owned());
     }
     for field in fields.iter().filter(|field| field.forces_replace) {
@@ -499,13 +502,18 @@ fn plan_resource(
     mask.dedup();
     change.action = match recorded {
         None => Action::Adopt,
-        Some(_) if !fields.is_empty() => Action::Update,
+        Some(_) if !fields.is_empty() || resume_upload => Action::Update,
         Some(_) => Action::NoOp,
     };
     if change.action == Action::Adopt {
         change
             .reasons
             .push("it already exists in the account; it is adopted, not created again".to_owned());
+    }
+    if resume_upload {
+        change.reasons.push(
+            "its upload never finished (state UPLOADING); the content is uploaded again".to_owned(),
+        );
     }
     planned.mask = mask;
     // Apply waits for objects that are not ready yet, even when nothing changes.
@@ -582,6 +590,12 @@ fn prior_of(recorded: &ResourceState) -> Prior {
         remote_name: recorded.remote_name.clone(),
         ownership: if is_read_only(recorded) { Ownership::ReadOnly } else { Ownership::Managed },
         output_model: recorded.values.get("outputModel").and_then(Json::as_str).map(str::to_owned),
+        output_dataset: match recorded.kind() {
+            ResourceKind::BatchInferenceJob => {
+                recorded.values.get("outputDataset").and_then(Json::as_str).map(str::to_owned)
+            }
+            _ => None,
+        },
     }
 }
 
@@ -594,6 +608,17 @@ fn prior_from_object(kind: ResourceKind, object: &Object) -> Prior {
         output_model: match kind {
             ResourceKind::SupervisedFineTuningJob => {
                 object.get("outputModel").and_then(Json::as_str).map(str::to_owned)
+            }
+            ResourceKind::ReinforcementFineTuningJob => object
+                .get("trainingConfig")
+                .and_then(|config| config.get("outputModel"))
+                .and_then(Json::as_str)
+                .map(str::to_owned),
+            _ => None,
+        },
+        output_dataset: match kind {
+            ResourceKind::BatchInferenceJob => {
+                object.get("outputDatasetId").and_then(Json::as_str).map(str::to_owned)
             }
             _ => None,
         },

@@ -445,3 +445,41 @@ async fn refresh_reads_each_kind_once() {
     project.plan().await;
     assert_eq!(project.provider.lists.get(), 4);
 }
+
+/// A run that died between creating a dataset and uploading its content leaves it `UPLOADING`;
+/// the rerun uploads the content again instead of deleting and creating it a second time.
+#[tokio::test]
+async fn dataset_left_uploading_gets_its_upload_resumed_not_recreated() {
+    let project = Project::new(QUICKSTART);
+    project.converge().await;
+    let state = project.store().snapshot();
+    let dataset = state.resource(&addr("dataset/support-chats")).unwrap().id.clone();
+    project.provider.set_field(ResourceKind::Dataset, &dataset, "state", json!("UPLOADING"));
+    let creates_before = project.provider.log().iter().filter(|l| l.starts_with("create")).count();
+
+    let plan = project.plan().await;
+    assert_eq!(actions(&plan), vec![("dataset/support-chats".into(), Action::Update)]);
+    assert!(render(&plan).contains("the content is uploaded again"), "{}", render(&plan));
+    let report = project.apply(&plan).await;
+    assert!(report.is_success(), "{:?}", report.errors);
+    let log = project.provider.log();
+    assert_eq!(log.iter().filter(|l| l.starts_with("create")).count(), creates_before);
+    assert!(!log.iter().any(|l| l.starts_with("delete")), "{log:?}");
+    assert_eq!(log.last().unwrap(), &format!("upload {dataset}"));
+    assert!(!project.plan().await.has_changes());
+
+    // Found in the account but not in state (the run died before recording it): adopted, and
+    // its upload resumed too.
+    project.provider.set_field(ResourceKind::Dataset, &dataset, "state", json!("UPLOADING"));
+    project
+        .store()
+        .update(|state| {
+            state.remove(&addr("dataset/support-chats"));
+        })
+        .unwrap();
+    let plan = project.plan().await;
+    assert_eq!(actions(&plan), vec![("dataset/support-chats".into(), Action::Adopt)]);
+    assert!(project.apply(&plan).await.is_success());
+    assert_eq!(project.provider.log().last().unwrap(), &format!("upload {dataset}"));
+    assert!(!project.plan().await.has_changes());
+}
