@@ -3,7 +3,14 @@
 
 #![allow(clippy::unwrap_used, reason = "helpers of tests fail loudly, as the tests do")]
 
+mod apply;
+mod crash;
+mod destroy;
+mod engine_support;
 mod graph;
+mod lock;
+mod plan;
+mod state;
 mod validate;
 
 use std::path::{Path, PathBuf};

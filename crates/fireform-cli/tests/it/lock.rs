@@ -1,0 +1,55 @@
+//! The state lock end to end: while one apply runs, a second one is refused at once with the
+//! holder's pid, host and command; with `--lock-timeout` it waits for the first to finish and
+//! then succeeds.
+
+use std::time::{Duration, Instant};
+
+use fireform_emulator::EmulatorConfig;
+
+use crate::engine_support::{TestContext, poll_until, small_timings};
+
+const SLOW_DEPLOYMENT: &str = "\
+kind: Deployment
+name: slow
+spec:
+  baseModel: accounts/fireworks/models/llama-v3p1-8b-instruct
+  acceleratorType: NVIDIA_H100_80GB
+";
+
+#[test]
+fn a_second_apply_is_refused_while_the_first_holds_the_lock() {
+    let context = TestContext::with_config(EmulatorConfig {
+        timings: fireform_emulator::Timings {
+            deployment: Duration::from_secs(3),
+            ..small_timings()
+        },
+        ..EmulatorConfig::default()
+    });
+    context.write("main.yaml", SLOW_DEPLOYMENT);
+    let lock_file = context.dir().join(".fireform/state.json.lock");
+    let first = context.spawn(&["apply", "--auto-approve"]);
+    poll_until(Duration::from_secs(20), "the first apply to take the lock", || {
+        lock_file.exists() && context.audit().iter().any(|entry| entry.method == "POST")
+    });
+
+    let started = Instant::now();
+    let second = context.apply();
+    second.expect(1);
+    assert!(started.elapsed() < Duration::from_secs(2), "refused at once, not after waiting");
+    let stderr = &second.stderr;
+    assert!(stderr.contains("the state is locked by another run"), "{stderr}");
+    assert!(stderr.contains(&format!("pid {}", first.id())), "{stderr}");
+    assert!(stderr.contains(&format!("host `{}`", fireform_state::hostname())), "{stderr}");
+    assert!(stderr.contains("running `fireform apply`"), "{stderr}");
+    assert!(stderr.contains("still running"), "{stderr}");
+
+    // With a lock timeout, the next run waits for the first and then finds nothing to do.
+    let waiting = context.fireform(&["apply", "--auto-approve", "--lock-timeout", "60s"]);
+    waiting.expect(0);
+    assert!(waiting.stdout.contains("No changes."), "{}", waiting.render());
+    let first = first.wait_with_output().unwrap();
+    assert_eq!(first.status.code(), Some(0), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(!lock_file.exists(), "the lock is released");
+    let creates = context.audit().iter().filter(|entry| entry.method == "POST").count();
+    assert_eq!(creates, 1, "{:?}", context.audit());
+}
