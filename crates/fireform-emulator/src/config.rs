@@ -214,7 +214,8 @@ impl FromStr for Timings {
 }
 
 /// Trouble injected into API requests (never into `/_emulator/*` admin routes). Fractions are
-/// probabilities in 0..=1, drawn independently per request in this order: drop, 429, 500, 503.
+/// probabilities in 0..=1, drawn independently per request in this order: drop, 429, 500, 503,
+/// and, once the handler has answered, drop after commit.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Trouble {
@@ -230,6 +231,11 @@ pub struct Trouble {
     pub error_503: f64,
     /// Fraction of requests whose connection is closed without a response.
     pub drop: f64,
+    /// Fraction of successful mutating requests (POST, PUT, PATCH, DELETE answered 2xx) whose
+    /// change is applied, audited and saved, but whose response is dropped (the connection is
+    /// closed): a client that retries blindly would create twice. JSON `dropAfterCommit`, flag
+    /// key `drop-after-commit`.
+    pub drop_after_commit: f64,
     /// `Retry-After` seconds sent with injected 429s (default 0 means 1).
     pub retry_after_secs: u64,
     /// Per-account request-rate limit; requests beyond it get 429 with `Retry-After`.
@@ -243,8 +249,8 @@ impl Trouble {
     }
 }
 
-/// Parses `latency=50ms,jitter=20ms,429=0.1,500=0.05,503=0.05,drop=0.01,retry-after=2s,rate=100/s`
-/// (`rate` also takes `/m`). `none` means no trouble.
+/// Parses `latency=50ms,jitter=20ms,429=0.1,500=0.05,503=0.05,drop=0.01,drop-after-commit=0.1,
+/// retry-after=2s,rate=100/s` (`rate` also takes `/m`). `none` means no trouble.
 impl FromStr for Trouble {
     type Err = ConfigParseError;
 
@@ -262,12 +268,13 @@ impl FromStr for Trouble {
                 "500" => trouble.error_500 = parse_fraction(value)?,
                 "503" => trouble.error_503 = parse_fraction(value)?,
                 "drop" => trouble.drop = parse_fraction(value)?,
+                "drop-after-commit" => trouble.drop_after_commit = parse_fraction(value)?,
                 "retry-after" => trouble.retry_after_secs = millis()?.div_ceil(1000),
                 "rate" => trouble.rate_limit = Some(value.parse()?),
                 _ => {
                     return Err(ConfigParseError::new(
                         key,
-                        "one of `latency`, `jitter`, `429`, `500`, `503`, `drop`, `retry-after`, `rate`",
+                        "one of `latency`, `jitter`, `429`, `500`, `503`, `drop`, `drop-after-commit`, `retry-after`, `rate`",
                     ));
                 }
             }
@@ -551,6 +558,10 @@ mod tests {
         assert_eq!(trouble.error_503, 1.0);
         assert_eq!(trouble.rate_limit, Some(RateLimit { requests: 100, per_secs: 1 }));
         assert!("none".parse::<Trouble>().unwrap().is_calm());
+        let committed: Trouble = "drop-after-commit=0.25".parse().unwrap();
+        assert_eq!(committed, Trouble { drop_after_commit: 0.25, ..Trouble::default() });
+        assert!(!committed.is_calm());
+        assert!("drop-after-commit=1.5".parse::<Trouble>().is_err());
         assert!("503=2".parse::<Trouble>().is_err());
         assert!("rate=5/h".parse::<Trouble>().is_err());
     }

@@ -4,13 +4,14 @@
 //! deployment that goes away takes its deployed models with it).
 //!
 //! There is no background loop: the world advances when a request locks it, so a stopped and
-//! restarted emulator picks up exactly where the clock says it should be.
+//! restarted emulator picks up exactly where the clock says it should be. Only resources the
+//! world's index of pending transitions names are visited, never the whole world.
 
 use std::collections::BTreeMap;
 
 use bytes::Bytes;
 use fireform_api::{
-    BatchInferenceJob, Code, Dataset, DatasetFormat, DatasetState, DeployedModelState,
+    BatchInferenceJob, Code, Collection, Dataset, DatasetFormat, DatasetState, DeployedModelState,
     DeploymentState, Empty, JobProgress, JobState, Model, ModelKind, ModelState, PeftDetails,
     ReinforcementFineTuningJob, ReplicaStats, Status, SupervisedFineTuningJob,
 };
@@ -18,17 +19,41 @@ use fireform_api::{
 use crate::clock::rfc3339;
 use crate::world::{Blobs, DatasetFile, Phase, Tracked, World};
 
-/// Applies every transition due at `now`.
+/// Applies every transition due at `now`: only the resources the world's index of pending
+/// transitions names, so the work depends on what is due, not on the size of the world.
 pub(crate) fn advance(world: &mut World, now: u64, blobs: &Blobs) {
-    advance_deployments(world, now);
-    advance_deployed_models(world, now);
-    advance_jobs(world, now, blobs);
+    let mut due = Due::default();
+    for (collection, name) in world.take_due(now) {
+        match collection {
+            Collection::Deployments => due.deployments.push(name),
+            Collection::DeployedModels => due.deployed_models.push(name),
+            Collection::SupervisedFineTuningJobs => due.supervised.push(name),
+            Collection::ReinforcementFineTuningJobs => due.reinforcement.push(name),
+            Collection::BatchInferenceJobs => due.batch.push(name),
+            // No transitions are ever scheduled for these.
+            _ => {}
+        }
+    }
+    advance_deployments(world, now, &due.deployments);
+    advance_deployed_models(world, now, &due.deployed_models);
+    advance_jobs(world, now, blobs, &due);
     world.dirty = true;
 }
 
-fn advance_deployments(world: &mut World, now: u64) {
+/// Names with a transition due, per collection, each list sorted by name.
+#[derive(Default)]
+struct Due {
+    deployments: Vec<String>,
+    deployed_models: Vec<String>,
+    supervised: Vec<String>,
+    reinforcement: Vec<String>,
+    batch: Vec<String>,
+}
+
+fn advance_deployments(world: &mut World, now: u64, names: &[String]) {
     let mut gone = Vec::new();
-    for (name, tracked) in &mut world.deployments {
+    for name in names {
+        let Some(tracked) = world.deployments.get_mut(name) else { continue };
         for phase in tracked.take_due(now) {
             let deployment = &mut tracked.resource;
             deployment.update_time = Some(rfc3339(now));
@@ -58,6 +83,8 @@ fn advance_deployments(world: &mut World, now: u64) {
                 Phase::Running | Phase::Completed => {}
             }
         }
+        let next = tracked.due();
+        world.track(Collection::Deployments, name, next);
     }
     for name in gone {
         world.deployments.remove(&name);
@@ -68,9 +95,10 @@ fn advance_deployments(world: &mut World, now: u64) {
     }
 }
 
-fn advance_deployed_models(world: &mut World, now: u64) {
+fn advance_deployed_models(world: &mut World, now: u64, names: &[String]) {
     let mut gone = Vec::new();
-    for (name, tracked) in &mut world.deployed_models {
+    for name in names {
+        let Some(tracked) = world.deployed_models.get_mut(name) else { continue };
         for phase in tracked.take_due(now) {
             let deployed_model = &mut tracked.resource;
             deployed_model.update_time = Some(rfc3339(now));
@@ -89,6 +117,8 @@ fn advance_deployed_models(world: &mut World, now: u64) {
                 Phase::SoftDeleted | Phase::Running | Phase::Completed => {}
             }
         }
+        let next = tracked.due();
+        world.track(Collection::DeployedModels, name, next);
     }
     for name in gone {
         world.deployed_models.remove(&name);
@@ -170,10 +200,13 @@ fn advance_job<T: JobFields>(tracked: &mut Tracked<T>, now: u64) -> bool {
     completed
 }
 
-fn advance_jobs(world: &mut World, now: u64, blobs: &Blobs) {
+fn advance_jobs(world: &mut World, now: u64, blobs: &Blobs, due: &Due) {
     let mut new_models = Vec::new();
-    for tracked in world.supervised_fine_tuning_jobs.values_mut() {
-        if advance_job(tracked, now) {
+    for name in &due.supervised {
+        let Some(tracked) = world.supervised_fine_tuning_jobs.get_mut(name) else { continue };
+        let completed = advance_job(tracked, now);
+        let next = tracked.due();
+        if completed {
             let job = &tracked.resource;
             new_models.push(OutputModel {
                 name: job.output_model.clone().unwrap_or_default(),
@@ -184,9 +217,13 @@ fn advance_jobs(world: &mut World, now: u64, blobs: &Blobs) {
                 job: job.job_name().to_owned(),
             });
         }
+        world.track(Collection::SupervisedFineTuningJobs, name, next);
     }
-    for tracked in world.reinforcement_fine_tuning_jobs.values_mut() {
-        if advance_job(tracked, now) {
+    for name in &due.reinforcement {
+        let Some(tracked) = world.reinforcement_fine_tuning_jobs.get_mut(name) else { continue };
+        let completed = advance_job(tracked, now);
+        let next = tracked.due();
+        if completed {
             let job = &tracked.resource;
             let config = job.training_config.clone().unwrap_or_default();
             new_models.push(OutputModel {
@@ -198,15 +235,19 @@ fn advance_jobs(world: &mut World, now: u64, blobs: &Blobs) {
                 job: job.job_name().to_owned(),
             });
         }
+        world.track(Collection::ReinforcementFineTuningJobs, name, next);
     }
     for output in new_models {
         create_output_model(world, output, now);
     }
     let mut finished_batches = Vec::new();
-    for tracked in world.batch_inference_jobs.values_mut() {
+    for name in &due.batch {
+        let Some(tracked) = world.batch_inference_jobs.get_mut(name) else { continue };
         if advance_job(tracked, now) {
             finished_batches.push(tracked.resource.clone());
         }
+        let next = tracked.due();
+        world.track(Collection::BatchInferenceJobs, name, next);
     }
     for job in finished_batches {
         write_batch_output(world, &job, now, blobs);

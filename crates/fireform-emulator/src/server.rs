@@ -62,7 +62,8 @@ pub fn router(state: EmulatorState) -> Router {
         .with_state(state)
 }
 
-/// Injects the configured trouble: latency, dropped connections, 429/500/503, the rate limit.
+/// Injects the configured trouble: latency, dropped connections, 429/500/503, the rate limit,
+/// and responses dropped after their change was committed.
 async fn trouble(State(state): State<EmulatorState>, request: Request, next: Next) -> Response {
     let trouble = state.trouble();
     if trouble.is_calm() {
@@ -110,7 +111,21 @@ async fn trouble(State(state): State<EmulatorState>, request: Request, next: Nex
             return error.into_response();
         }
     }
-    next.run(request).await
+    let mutating = is_mutating(request.method());
+    let response = next.run(request).await;
+    // The inner audit layer has recorded and saved the change by now: only the answer is lost.
+    if mutating
+        && trouble.drop_after_commit > 0.0
+        && response.status().is_success()
+        && state.random_fraction() < trouble.drop_after_commit
+    {
+        return dropped_connection();
+    }
+    response
+}
+
+fn is_mutating(method: &Method) -> bool {
+    matches!(*method, Method::POST | Method::PUT | Method::PATCH | Method::DELETE)
 }
 
 /// A response whose body fails before anything is written, so the server closes the connection
@@ -125,12 +140,23 @@ fn dropped_connection() -> Response {
     Response::new(Body::from_stream(stream))
 }
 
-/// Records mutating requests and saves the world after any request that changed it.
+/// Records mutating requests and saves the world after any request that changed it, before the
+/// response leaves.
 async fn audit(State(state): State<EmulatorState>, request: Request, next: Next) -> Response {
     let method = request.method().clone();
-    let path = request.uri().path_and_query().map(ToString::to_string).unwrap_or_default();
+    let mutating = is_mutating(&method);
+    let path = if mutating {
+        request.uri().path_and_query().map(ToString::to_string).unwrap_or_default()
+    } else {
+        String::new()
+    };
     let response = next.run(request).await;
-    let mutating = matches!(method, Method::POST | Method::PUT | Method::PATCH | Method::DELETE);
+    if !mutating && state.config().data_dir.is_none() {
+        // Nothing to record, and nothing to save in memory: skip the world lock. (A read may
+        // still have changed the world, e.g. by advancing lifecycles or handing out download
+        // URLs; with a data directory that change is saved below.)
+        return response;
+    }
     let mut world = state.world();
     if mutating {
         world.record_audit(AuditEntry {
@@ -182,7 +208,13 @@ async fn get_trouble(State(state): State<EmulatorState>) -> Response {
 async fn put_trouble(State(state): State<EmulatorState>, body: Bytes) -> Response {
     match serde_json::from_slice::<Trouble>(&body) {
         Ok(trouble) => {
-            let fractions = [trouble.error_429, trouble.error_500, trouble.error_503, trouble.drop];
+            let fractions = [
+                trouble.error_429,
+                trouble.error_500,
+                trouble.error_503,
+                trouble.drop,
+                trouble.drop_after_commit,
+            ];
             if fractions.iter().any(|fraction| !(0.0..=1.0).contains(fraction)) {
                 return ApiError::invalid("trouble fractions must be between 0 and 1")
                     .into_response();

@@ -102,7 +102,7 @@ impl EmulatorState {
 
     /// Every mutating request so far, oldest first.
     pub fn audit_log(&self) -> Vec<AuditEntry> {
-        lock(&self.inner.world).audit.clone()
+        lock(&self.inner.world).audit.iter().cloned().collect()
     }
 
     /// The failure message for a new resource, when a fail rule matches it.

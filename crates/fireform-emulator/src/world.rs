@@ -5,7 +5,7 @@
 //! The world is plain data. It does not decide what a request means (that is `api`) nor when a
 //! transition is due (that is `lifecycle`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -13,7 +13,7 @@ use std::sync::Mutex;
 
 use bytes::Bytes;
 use fireform_api::{
-    BatchInferenceJob, Dataset, DeployedModel, Deployment, Evaluator, Model,
+    BatchInferenceJob, Collection, Dataset, DeployedModel, Deployment, Evaluator, Model,
     ReinforcementFineTuningJob, SupervisedFineTuningJob,
 };
 use serde::{Deserialize, Serialize};
@@ -50,11 +50,24 @@ impl<T> Tracked<T> {
         self.steps.drain(..due).map(|step| step.to).collect()
     }
 
-    /// Replaces the pending transitions.
-    pub(crate) fn schedule(&mut self, steps: Vec<Step>) {
+    /// Replaces the pending transitions. The answer must go to [`World::track`] once the
+    /// resource is in the world, so the transitions are applied when due.
+    pub(crate) fn schedule(&mut self, steps: Vec<Step>) -> Due {
         self.steps = steps;
+        self.due()
+    }
+
+    /// When the next transition is due, for [`World::track`].
+    pub(crate) fn due(&self) -> Due {
+        Due(self.steps.first().map(|step| step.at_ms))
     }
 }
+
+/// The instant of a resource's next transition, as [`Tracked::schedule`] reports it. It must be
+/// handed to [`World::track`]: a transition the world does not index is never applied.
+#[must_use = "hand it to `World::track`, or the transition is never applied"]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Due(Option<u64>);
 
 /// One pending transition.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -148,13 +161,20 @@ pub(crate) struct World {
     pub(crate) dataset_files: BTreeMap<String, BTreeMap<String, DatasetFile>>,
     pub(crate) upload_tokens: BTreeMap<String, UploadTarget>,
     pub(crate) download_tokens: BTreeMap<String, DownloadTarget>,
-    pub(crate) audit: Vec<AuditEntry>,
+    /// Oldest first, at most [`AUDIT_CAPACITY`] entries.
+    pub(crate) audit: VecDeque<AuditEntry>,
     pub(crate) audit_sequence: u64,
     /// Counter mixed into generated ids and tokens.
     pub(crate) sequence: u64,
     /// Set by every change; cleared when the world is saved.
     #[serde(skip)]
     pub(crate) dirty: bool,
+    /// Pending transitions by instant: `(at_ms, collection, name)`.
+    // Invariant: every resource with pending steps has the entry of its first step here. Entries
+    // may be stale (the resource was rescheduled or removed since); applying one whose resource
+    // has nothing due is a no-op, so stale entries only cost a lookup when their time comes.
+    #[serde(skip)]
+    due: BTreeSet<(u64, Collection, String)>,
 }
 
 impl World {
@@ -165,31 +185,63 @@ impl World {
     pub(crate) fn record_audit(&mut self, mut entry: AuditEntry) {
         self.audit_sequence += 1;
         entry.sequence = self.audit_sequence;
-        if self.audit.len() >= AUDIT_CAPACITY {
-            self.audit.remove(0);
+        while self.audit.len() >= AUDIT_CAPACITY {
+            self.audit.pop_front();
         }
-        self.audit.push(entry);
+        self.audit.push_back(entry);
         self.dirty = true;
     }
 
-    /// The earliest pending transition of any resource, to skip sweeps when nothing is due.
-    pub(crate) fn next_due_ms(&self) -> Option<u64> {
-        fn first<T>(map: &BTreeMap<String, Tracked<T>>) -> Option<u64> {
-            map.values().filter_map(|tracked| tracked.steps.first().map(|step| step.at_ms)).min()
+    /// Indexes the next transition of the resource `name` of `collection`, as
+    /// [`Tracked::schedule`] or [`Tracked::due`] reported it.
+    pub(crate) fn track(&mut self, collection: Collection, name: &str, due: Due) {
+        if let Due(Some(at_ms)) = due {
+            self.due.insert((at_ms, collection, name.to_owned()));
         }
-        [
-            first(&self.deployments),
-            first(&self.deployed_models),
-            first(&self.models),
-            first(&self.datasets),
-            first(&self.supervised_fine_tuning_jobs),
-            first(&self.reinforcement_fine_tuning_jobs),
-            first(&self.batch_inference_jobs),
-            first(&self.evaluators),
-        ]
-        .into_iter()
-        .flatten()
-        .min()
+    }
+
+    /// The earliest pending transition of any resource, to skip sweeps when nothing is due.
+    /// Constant work whatever the size of the world.
+    pub(crate) fn next_due_ms(&self) -> Option<u64> {
+        self.due.first().map(|(at_ms, _, _)| *at_ms)
+    }
+
+    /// Removes and returns the resources with a transition due at `now`, ordered by collection
+    /// then name and without repeats. Some may since have been rescheduled or removed.
+    pub(crate) fn take_due(&mut self, now: u64) -> Vec<(Collection, String)> {
+        let mut due = Vec::new();
+        while let Some(first) = self.due.first()
+            && first.0 <= now
+        {
+            if let Some((_, collection, name)) = self.due.pop_first() {
+                due.push((collection, name));
+            }
+        }
+        due.sort_unstable();
+        due.dedup();
+        due
+    }
+
+    /// Rebuilds the index of pending transitions from the resources (after loading).
+    fn index_due(&mut self) {
+        fn index<T>(
+            due: &mut BTreeSet<(u64, Collection, String)>,
+            collection: Collection,
+            map: &BTreeMap<String, Tracked<T>>,
+        ) {
+            for (name, tracked) in map {
+                if let Due(Some(at_ms)) = tracked.due() {
+                    due.insert((at_ms, collection, name.clone()));
+                }
+            }
+        }
+        let due = &mut self.due;
+        due.clear();
+        index(due, Collection::Deployments, &self.deployments);
+        index(due, Collection::DeployedModels, &self.deployed_models);
+        index(due, Collection::SupervisedFineTuningJobs, &self.supervised_fine_tuning_jobs);
+        index(due, Collection::ReinforcementFineTuningJobs, &self.reinforcement_fine_tuning_jobs);
+        index(due, Collection::BatchInferenceJobs, &self.batch_inference_jobs);
     }
 
     /// Reads the world saved in `data_dir`, or `None` when there is none yet.
@@ -200,7 +252,7 @@ impl World {
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(source) => return Err(EmulatorError::Read { path, source }),
         };
-        let world: Self = serde_json::from_slice(&text)
+        let mut world: Self = serde_json::from_slice(&text)
             .map_err(|source| EmulatorError::Corrupt { path: path.clone(), source })?;
         if world.version > WORLD_VERSION {
             let source = serde::de::Error::custom(format!(
@@ -209,6 +261,7 @@ impl World {
             ));
             return Err(EmulatorError::Corrupt { path, source });
         }
+        world.index_due();
         Ok(Some(world))
     }
 
@@ -343,6 +396,72 @@ mod tests {
             .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         assert_eq!(leftovers, [WORLD_FILE]);
+    }
+
+    fn entry(path: &str) -> AuditEntry {
+        AuditEntry {
+            sequence: 0,
+            time: "2025-01-01T00:00:00.000Z".to_owned(),
+            method: "POST".to_owned(),
+            path: path.to_owned(),
+            resource: None,
+            status: 200,
+        }
+    }
+
+    #[test]
+    fn the_audit_log_keeps_the_newest_entries_up_to_its_capacity() {
+        let mut world = World::empty();
+        for index in 0..AUDIT_CAPACITY + 5 {
+            world.record_audit(entry(&format!("/{index}")));
+        }
+        assert_eq!(world.audit.len(), AUDIT_CAPACITY);
+        assert_eq!(world.audit.front().map(|entry| entry.sequence), Some(6));
+        assert_eq!(world.audit.back().map(|entry| entry.path.as_str()), Some("/100004"));
+        assert_eq!(world.audit_sequence, u64::try_from(AUDIT_CAPACITY + 5).unwrap());
+    }
+
+    #[test]
+    fn the_due_index_yields_each_due_resource_once_in_collection_then_name_order() {
+        let mut world = World::empty();
+        assert_eq!(world.next_due_ms(), None);
+        let mut tracked = Tracked::new(Deployment::default(), 0);
+        let due = tracked.schedule(vec![Step::at(30, Phase::Ready), Step::at(90, Phase::Gone)]);
+        world.deployments.insert("d".to_owned(), tracked);
+        world.track(Collection::Deployments, "d", due);
+        world.track(Collection::Deployments, "d", Due(Some(30)));
+        world.track(Collection::DeployedModels, "m", Due(Some(10)));
+        world.track(Collection::Deployments, "c", Due(Some(20)));
+        world.track(Collection::Deployments, "late", Due(Some(1000)));
+        world.track(Collection::Deployments, "never", Due(None));
+        assert_eq!(world.next_due_ms(), Some(10));
+        assert_eq!(
+            world.take_due(50),
+            [
+                (Collection::Deployments, "c".to_owned()),
+                (Collection::Deployments, "d".to_owned()),
+                (Collection::DeployedModels, "m".to_owned()),
+            ]
+        );
+        assert_eq!(world.next_due_ms(), Some(1000));
+        assert!(world.take_due(50).is_empty());
+    }
+
+    #[test]
+    fn a_loaded_world_indexes_its_pending_transitions() {
+        let directory = tempfile::tempdir().unwrap();
+        let mut world = World::empty();
+        let mut tracked = Tracked::new(Deployment::default(), 0);
+        let due = tracked.schedule(vec![Step::at(77, Phase::Ready)]);
+        world.deployments.insert("accounts/a/deployments/d".to_owned(), tracked);
+        world.track(Collection::Deployments, "accounts/a/deployments/d", due);
+        world.save(directory.path()).unwrap();
+        let mut loaded = World::load(directory.path()).unwrap().unwrap();
+        assert_eq!(loaded.next_due_ms(), Some(77));
+        assert_eq!(
+            loaded.take_due(77),
+            [(Collection::Deployments, "accounts/a/deployments/d".to_owned())]
+        );
     }
 
     #[test]

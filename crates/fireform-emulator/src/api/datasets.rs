@@ -20,7 +20,7 @@ use fireform_api::{
 };
 
 use super::patch::Rules;
-use super::{AuditResource, Reply, Request, check_id, list, patch_resource, read_mask};
+use super::{AuditResource, Reply, Request, check_id, list, patch_resource};
 use crate::clock::{now_ms, rfc3339};
 use crate::error::ApiError;
 use crate::state::EmulatorState;
@@ -50,11 +50,8 @@ pub(crate) fn collection(request: &Request) -> Result<Reply, ApiError> {
         Method::GET => {
             let world = request.state.world();
             let prefix = format!("accounts/{}/datasets/", request.account);
-            let items = world
-                .datasets
-                .iter()
-                .filter(|(name, _)| name.starts_with(&prefix))
-                .map(|(_, tracked)| serde_json::to_value(&tracked.resource).unwrap_or_default())
+            let items = list::with_prefix(&world.datasets, &prefix)
+                .map(|(_, tracked)| &tracked.resource)
                 .collect();
             list::page(request, "datasets", items, "create_time")
         }
@@ -70,8 +67,7 @@ pub(crate) fn item(request: &Request, id: &str, custom: Option<&str>) -> Result<
             let world = state.world();
             let tracked =
                 world.datasets.get(&name).ok_or_else(|| ApiError::not_found("dataset", &name))?;
-            let value = serde_json::to_value(&tracked.resource).unwrap_or_default();
-            Ok(Reply { body: read_mask(request, value), resource: None })
+            Reply::read(request, &tracked.resource)
         }
         (None, &Method::PATCH) => {
             let mut world = state.world();

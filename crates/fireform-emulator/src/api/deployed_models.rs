@@ -11,7 +11,7 @@ use fireform_api::{
 };
 
 use super::patch::Rules;
-use super::{Reply, Request, generate_id, list, patch_resource, read_mask};
+use super::{Reply, Request, generate_id, list, patch_resource};
 use crate::clock::{ms, now_ms, rfc3339};
 use crate::error::ApiError;
 use crate::world::{Phase, Step, Tracked};
@@ -28,11 +28,8 @@ pub(crate) fn collection(request: &Request) -> Result<Reply, ApiError> {
         Method::GET => {
             let world = request.state.world();
             let prefix = format!("accounts/{}/", request.account);
-            let items = world
-                .deployed_models
-                .iter()
-                .filter(|(name, _)| name.starts_with(&prefix))
-                .map(|(_, tracked)| serde_json::to_value(&tracked.resource).unwrap_or_default())
+            let items = list::with_prefix(&world.deployed_models, &prefix)
+                .map(|(_, tracked)| &tracked.resource)
                 .collect();
             list::page(request, "deployedModels", items, "create_time")
         }
@@ -56,8 +53,7 @@ pub(crate) fn item(request: &Request, id: &str, custom: Option<&str>) -> Result<
                 .deployed_models
                 .get(&name)
                 .ok_or_else(|| ApiError::not_found("deployed model", &name))?;
-            let value = serde_json::to_value(&tracked.resource).unwrap_or_default();
-            Ok(Reply { body: read_mask(request, value), resource: None })
+            Reply::read(request, &tracked.resource)
         }
         Method::PATCH => {
             let mut world = state.world();
@@ -80,7 +76,8 @@ pub(crate) fn item(request: &Request, id: &str, custom: Option<&str>) -> Result<
                 .ok_or_else(|| ApiError::not_found("deployed model", &name))?;
             tracked.resource.state = Some(DeployedModelState::Undeploying);
             tracked.resource.update_time = Some(rfc3339(now_ms()));
-            tracked.schedule(vec![Step::at(gone_at, Phase::Gone)]);
+            let due = tracked.schedule(vec![Step::at(gone_at, Phase::Gone)]);
+            world.track(Collection::DeployedModels, &name, due);
             world.dirty = true;
             Ok(Reply::empty(Some(name)))
         }
@@ -203,8 +200,9 @@ fn create(request: &Request) -> Result<Reply, ApiError> {
         None => Phase::Ready,
     };
     let mut tracked = Tracked::new(deployed_model.clone(), now);
-    tracked.schedule(vec![Step::at(ready_at, phase)]);
+    let due = tracked.schedule(vec![Step::at(ready_at, phase)]);
     world.deployed_models.insert(name.clone(), tracked);
+    world.track(Collection::DeployedModels, &name, due);
     world.dirty = true;
     Reply::json(&deployed_model, Some(name))
 }

@@ -6,10 +6,10 @@
 use fireform_api::{AcceleratorType, Code, Collection, Deployment, DeploymentState, ScaleRequest};
 
 use super::patch::Rules;
-use super::{Reply, Request, check_id, generate_id, list, patch_resource, read_mask};
+use super::{Reply, Request, check_id, generate_id, list, patch_resource};
 use crate::clock::{ms, now_ms, rfc3339};
 use crate::error::ApiError;
-use crate::world::{Phase, Step, Tracked, World};
+use crate::world::{Due, Phase, Step, Tracked, World};
 use axum::http::Method;
 
 const RULES: Rules<'static> = Rules {
@@ -43,14 +43,12 @@ pub(crate) fn collection(request: &Request) -> Result<Reply, ApiError> {
         Method::GET => {
             let world = request.state.world();
             let show_deleted = request.flag("showDeleted");
-            let items = world
-                .deployments
-                .iter()
-                .filter(|(name, _)| name.starts_with(&format!("accounts/{}/", request.account)))
+            let prefix = format!("accounts/{}/", request.account);
+            let items = list::with_prefix(&world.deployments, &prefix)
                 .filter(|(_, tracked)| {
                     show_deleted || tracked.resource.state != Some(DeploymentState::Deleted)
                 })
-                .map(|(_, tracked)| serde_json::to_value(&tracked.resource).unwrap_or_default())
+                .map(|(_, tracked)| &tracked.resource)
                 .collect();
             list::page(request, "deployments", items, "create_time")
         }
@@ -67,8 +65,7 @@ pub(crate) fn item(request: &Request, id: &str, custom: Option<&str>) -> Result<
                 .deployments
                 .get(&name)
                 .ok_or_else(|| ApiError::not_found("deployment", &name))?;
-            let value = serde_json::to_value(&tracked.resource).unwrap_or_default();
-            Ok(Reply { body: read_mask(request, value), resource: None })
+            Reply::read(request, &tracked.resource)
         }
         (None, &Method::PATCH) => update(request, &name),
         (None, &Method::DELETE) => delete(request, &name),
@@ -141,8 +138,9 @@ fn create(request: &Request) -> Result<Reply, ApiError> {
         None => Phase::Ready,
     };
     let mut tracked = Tracked::new(deployment.clone(), now);
-    tracked.schedule(vec![Step::at(ready_at, phase)]);
+    let due = tracked.schedule(vec![Step::at(ready_at, phase)]);
     world.deployments.insert(name.clone(), tracked);
+    world.track(Collection::Deployments, &name, due);
     world.dirty = true;
     Reply::json(&deployment, Some(name))
 }
@@ -169,17 +167,24 @@ fn update(request: &Request, name: &str) -> Result<Reply, ApiError> {
     let update_delay = ms(state.config().timings.deployment_update);
     let tracked =
         world.deployments.get_mut(name).ok_or_else(|| ApiError::not_found("deployment", name))?;
-    start_update(tracked, &mut updated, now + update_delay);
+    let due = start_update(tracked, &mut updated, now + update_delay);
     tracked.resource = updated.clone();
+    world.track(Collection::Deployments, name, due);
     world.dirty = true;
     Reply::json(&updated, Some(name.to_owned()))
 }
 
 /// A settled deployment goes UPDATING until `ready_at`; one still creating keeps its schedule.
-fn start_update(tracked: &mut Tracked<Deployment>, deployment: &mut Deployment, ready_at: u64) {
+fn start_update(
+    tracked: &mut Tracked<Deployment>,
+    deployment: &mut Deployment,
+    ready_at: u64,
+) -> Due {
     if matches!(deployment.state, Some(DeploymentState::Ready | DeploymentState::Updating)) {
         deployment.state = Some(DeploymentState::Updating);
-        tracked.schedule(vec![Step::at(ready_at, Phase::Ready)]);
+        tracked.schedule(vec![Step::at(ready_at, Phase::Ready)])
+    } else {
+        tracked.due()
     }
 }
 
@@ -205,8 +210,9 @@ fn scale(request: &Request, name: &str) -> Result<Reply, ApiError> {
     let mut deployment = tracked.resource.clone();
     deployment.desired_replica_count = Some(replicas);
     deployment.update_time = Some(rfc3339(now));
-    start_update(tracked, &mut deployment, now + update_delay);
+    let due = start_update(tracked, &mut deployment, now + update_delay);
     tracked.resource = deployment;
+    world.track(Collection::Deployments, name, due);
     world.dirty = true;
     Ok(Reply::empty(Some(name.to_owned())))
 }
@@ -220,23 +226,25 @@ fn delete(request: &Request, name: &str) -> Result<Reply, ApiError> {
     let now = now_ms();
     let gone_at = now + ms(timings.deletion);
     let deployment = &mut tracked.resource;
-    if request.flag("hard") {
+    let due = if request.flag("hard") {
         if deployment.state != Some(DeploymentState::Deleted) {
             deployment.state = Some(DeploymentState::Deleting);
         }
-        tracked.schedule(vec![Step::at(gone_at, Phase::Gone)]);
+        tracked.schedule(vec![Step::at(gone_at, Phase::Gone)])
     } else if matches!(deployment.state, Some(DeploymentState::Deleted | DeploymentState::Deleting))
     {
         // Already on its way out: deleting again changes nothing.
+        tracked.due()
     } else {
         let purge_at = gone_at + ms(timings.soft_delete_retention);
         deployment.state = Some(DeploymentState::Deleting);
         deployment.delete_time = Some(rfc3339(gone_at));
         deployment.purge_time = Some(rfc3339(purge_at));
         tracked
-            .schedule(vec![Step::at(gone_at, Phase::SoftDeleted), Step::at(purge_at, Phase::Gone)]);
-    }
+            .schedule(vec![Step::at(gone_at, Phase::SoftDeleted), Step::at(purge_at, Phase::Gone)])
+    };
     tracked.resource.update_time = Some(rfc3339(now));
+    world.track(Collection::Deployments, name, due);
     world.dirty = true;
     Ok(Reply::empty(Some(name.to_owned())))
 }
@@ -259,8 +267,9 @@ fn undelete(request: &Request, name: &str) -> Result<Reply, ApiError> {
     deployment.delete_time = None;
     deployment.purge_time = None;
     deployment.update_time = Some(rfc3339(now));
-    tracked.schedule(vec![Step::at(now + update_delay, Phase::Ready)]);
+    let due = tracked.schedule(vec![Step::at(now + update_delay, Phase::Ready)]);
     let deployment = tracked.resource.clone();
+    world.track(Collection::Deployments, name, due);
     world.dirty = true;
     Reply::json(&deployment, Some(name.to_owned()))
 }

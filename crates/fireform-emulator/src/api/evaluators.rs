@@ -6,7 +6,7 @@
 use axum::http::Method;
 use fireform_api::{Code, CreateEvaluatorRequest, EvaluatorState};
 
-use super::{Reply, Request, check_id, generate_id, list, read_mask};
+use super::{Reply, Request, check_id, generate_id, list};
 use crate::clock::{now_ms, rfc3339};
 use crate::error::ApiError;
 use crate::world::Tracked;
@@ -41,11 +41,8 @@ pub(crate) fn collection(request: &Request) -> Result<Reply, ApiError> {
         Method::GET => {
             let world = request.state.world();
             let prefix = format!("accounts/{}/", request.account);
-            let items = world
-                .evaluators
-                .iter()
-                .filter(|(name, _)| name.starts_with(&prefix))
-                .map(|(_, tracked)| serde_json::to_value(&tracked.resource).unwrap_or_default())
+            let items = list::with_prefix(&world.evaluators, &prefix)
+                .map(|(_, tracked)| &tracked.resource)
                 .collect();
             list::page(request, "evaluators", items, "create_time")
         }
@@ -68,8 +65,7 @@ pub(crate) fn item(request: &Request, id: &str, custom: Option<&str>) -> Result<
                 .evaluators
                 .get(&name)
                 .ok_or_else(|| ApiError::not_found("evaluator", &name))?;
-            let value = serde_json::to_value(&tracked.resource).unwrap_or_default();
-            Ok(Reply { body: read_mask(request, value), resource: None })
+            Reply::read(request, &tracked.resource)
         }
         Method::DELETE => {
             world

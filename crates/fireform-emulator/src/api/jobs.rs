@@ -15,7 +15,7 @@ use fireform_api::{
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{Reply, Request, check_id, list, read_mask};
+use super::{Reply, Request, check_id, list};
 use crate::clock::{ms, now_ms, rfc3339};
 use crate::error::ApiError;
 use crate::lifecycle::JobFields;
@@ -23,7 +23,13 @@ use crate::world::{Phase, Step, Tracked, World};
 
 /// One job collection.
 pub(crate) trait JobKind {
-    type Job: Serialize + DeserializeOwned + Default + UnknownFields + JobFields + Clone;
+    type Job: Serialize
+        + DeserializeOwned
+        + Default
+        + UnknownFields
+        + JobFields
+        + Clone
+        + list::Listed;
     const COLLECTION: Collection;
     const WHAT: &'static str;
     const ID_PARAM: &'static str;
@@ -48,10 +54,8 @@ pub(crate) fn collection<K: JobKind>(request: &Request) -> Result<Reply, ApiErro
         Method::GET => {
             let mut world = request.state.world();
             let prefix = format!("accounts/{}/", request.account);
-            let items = K::jobs(&mut world)
-                .iter()
-                .filter(|(name, _)| name.starts_with(&prefix))
-                .map(|(_, tracked)| serde_json::to_value(&tracked.resource).unwrap_or_default())
+            let items = list::with_prefix(K::jobs(&mut world), &prefix)
+                .map(|(_, tracked)| &tracked.resource)
                 .collect();
             list::page(request, K::COLLECTION.list_key(), items, "create_time")
         }
@@ -73,8 +77,7 @@ pub(crate) fn item<K: JobKind>(
         K::jobs(&mut world).get_mut(&name).ok_or_else(|| ApiError::not_found(K::WHAT, &name))?;
     let reply = match (custom, &request.method) {
         (None, &Method::GET) => {
-            let value = serde_json::to_value(&tracked.resource).unwrap_or_default();
-            return Ok(Reply { body: read_mask(request, value), resource: None });
+            return Reply::read(request, &tracked.resource);
         }
         (None, &Method::DELETE) => {
             K::jobs(&mut world).remove(&name);
@@ -92,7 +95,8 @@ pub(crate) fn item<K: JobKind>(
             tracked
                 .resource
                 .set_job_status(Some(Status::new(Code::Cancelled, "cancelled by the user")));
-            tracked.schedule(Vec::new());
+            // Nothing left to apply: a stale index entry for the old steps is harmless.
+            let _nothing_due = tracked.schedule(Vec::new());
             Reply::empty(Some(name))
         }
         (Some("resume"), &Method::POST) => {
@@ -107,8 +111,10 @@ pub(crate) fn item<K: JobKind>(
             tracked.resource.set_job_status(None);
             tracked.resource.set_progress(0);
             let id = name.rsplit('/').next().unwrap_or_default().to_owned();
-            tracked.schedule(job_steps(request, K::COLLECTION, &id, now, job_duration));
-            Reply::json(&tracked.resource, Some(name))?
+            let due = tracked.schedule(job_steps(request, K::COLLECTION, &id, now, job_duration));
+            let reply = Reply::json(&tracked.resource, Some(name.clone()))?;
+            world.track(K::COLLECTION, &name, due);
+            reply
         }
         (Some(other), _) if !matches!(other, "cancel" | "resume") => {
             return Err(ApiError::new(
@@ -150,8 +156,15 @@ fn create<K: JobKind>(request: &Request) -> Result<Reply, ApiError> {
     job.set_job_state(JobState::Pending, now);
     job.set_progress(0);
     let mut tracked = Tracked::new(job.clone(), now);
-    tracked.schedule(job_steps(request, K::COLLECTION, &id, now, ms(state.config().timings.job)));
+    let due = tracked.schedule(job_steps(
+        request,
+        K::COLLECTION,
+        &id,
+        now,
+        ms(state.config().timings.job),
+    ));
     K::jobs(&mut world).insert(name.clone(), tracked);
+    world.track(K::COLLECTION, &name, due);
     world.dirty = true;
     Reply::json(&job, Some(name))
 }

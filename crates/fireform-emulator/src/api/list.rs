@@ -1,41 +1,94 @@
 //! List methods: `filter` (AIP-160 `=` and `AND` on snake_case fields, values double-quoted),
-//! `orderBy` (`create_time` and `name`, each optionally ` desc`), and pagination (default 50,
-//! at most 200, opaque base64 `nextPageToken` bound to the other parameters, `totalSize`).
+//! `orderBy` (`create_time`, `update_time`, `name`, `display_name`, each optionally ` desc`), and
+//! pagination (default 50, at most 200, opaque base64 `nextPageToken` bound to the other
+//! parameters, `totalSize`).
 //!
-//! It works on JSON bodies so every collection shares it; it knows no collection.
+//! It works on typed resources through [`Listed`] so every collection shares it: ordering and the
+//! common filters read borrowed fields, any other filter field is read from the resource's JSON
+//! form, and only the returned page is encoded. It knows no collection.
 
-use fireform_api::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::ops::Bound;
+
+use fireform_api::{
+    BatchInferenceJob, DEFAULT_PAGE_SIZE, Dataset, DeployedModel, Deployment, Evaluator,
+    MAX_PAGE_SIZE, Model, ReinforcementFineTuningJob, SupervisedFineTuningJob,
+};
+use serde::Serialize;
 
 use super::patch::camel_case;
-use super::{Request, read_mask};
+use super::{Reply, Request, apply_read_mask, encode, encode_error, read_mask_fields};
 use crate::error::ApiError;
+use crate::world::Tracked;
+
+/// A resource a list can filter, order and page without encoding it.
+pub(crate) trait Listed: Serialize {
+    /// A top-level string field by its camelCase wire name: `Some(value)` when this type knows
+    /// the field (`value` is `None` when unset), `None` when the JSON form must be consulted.
+    fn field(&self, name: &str) -> Option<Option<&str>>;
+}
+
+macro_rules! listed {
+    ($type:ty $(, $wire:literal => $field:ident)*) => {
+        impl Listed for $type {
+            fn field(&self, name: &str) -> Option<Option<&str>> {
+                match name {
+                    "name" => Some(self.name.as_deref()),
+                    "displayName" => Some(self.display_name.as_deref()),
+                    "createTime" => Some(self.create_time.as_deref()),
+                    "updateTime" => Some(self.update_time.as_deref()),
+                    $($wire => Some(self.$field.as_deref()),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+listed!(Deployment, "baseModel" => base_model);
+listed!(DeployedModel, "model" => model, "deployment" => deployment);
+listed!(Model);
+listed!(Dataset);
+listed!(SupervisedFineTuningJob);
+listed!(ReinforcementFineTuningJob);
+listed!(BatchInferenceJob, "model" => model);
+listed!(Evaluator);
+
+/// The entries of `map` whose name starts with `prefix`, in name order, without visiting the
+/// others.
+pub(crate) fn with_prefix<'a, T>(
+    map: &'a BTreeMap<String, Tracked<T>>,
+    prefix: &'a str,
+) -> impl Iterator<Item = (&'a String, &'a Tracked<T>)> {
+    map.range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
+        .take_while(move |(name, _)| name.starts_with(prefix))
+}
 
 /// Filters, orders and pages `items`, answering `{<list_key>: [...], nextPageToken, totalSize}`.
-pub(crate) fn page(
+pub(crate) fn page<T: Listed>(
     request: &Request,
     list_key: &str,
-    mut items: Vec<serde_json::Value>,
+    mut items: Vec<&T>,
     default_order: &str,
-) -> Result<super::Reply, ApiError> {
+) -> Result<Reply, ApiError> {
     let filter = request.param("filter").unwrap_or_default();
     let conditions = parse_filter(filter)?;
-    items.retain(|item| {
-        conditions
-            .iter()
-            .all(|(path, value)| field_text(item, path).as_deref() == Some(value.as_str()))
-    });
+    if !conditions.is_empty() {
+        items.retain(|item| matches(*item, &conditions));
+    }
 
     let order_by = request.param("orderBy").unwrap_or(default_order);
     let order = parse_order(order_by)?;
     items.sort_by(|left, right| {
         for (field, descending) in &order {
-            let ordering = field_text(left, field).cmp(&field_text(right, field));
+            let ordering = order_key(*left, field).cmp(&order_key(*right, field));
             let ordering = if *descending { ordering.reverse() } else { ordering };
             if ordering.is_ne() {
                 return ordering;
             }
         }
-        field_text(left, "name").cmp(&field_text(right, "name"))
+        order_key(*left, "name").cmp(&order_key(*right, "name"))
     });
 
     let page_size = match request.param("pageSize") {
@@ -58,22 +111,51 @@ pub(crate) fn page(
     };
     let total = items.len();
     let end = offset.saturating_add(page_size).min(total);
-    let page: Vec<serde_json::Value> = items
-        .into_iter()
-        .skip(offset)
-        .take(end.saturating_sub(offset))
-        .map(|item| read_mask(request, item))
-        .collect();
-    let mut body = serde_json::Map::new();
-    body.insert(list_key.to_owned(), serde_json::Value::Array(page));
-    if end < total {
-        body.insert(
-            "nextPageToken".to_owned(),
-            serde_json::Value::String(encode_token(end, fingerprint)),
-        );
+    let page = items.get(offset..end).unwrap_or_default();
+
+    // `{"<list_key>":[...],"nextPageToken":"...","totalSize":N}`, the page encoded directly.
+    let keep = read_mask_fields(request);
+    let mut body = Vec::with_capacity(256 + page.len() * 512);
+    body.push(b'{');
+    body.extend(encode(list_key)?);
+    body.extend(b":[");
+    for (index, item) in page.iter().enumerate() {
+        if index > 0 {
+            body.push(b',');
+        }
+        match &keep {
+            None => body.extend(encode(*item)?),
+            Some(keep) => {
+                let value = serde_json::to_value(*item).map_err(encode_error)?;
+                body.extend(encode(&apply_read_mask(keep, value))?);
+            }
+        }
     }
-    body.insert("totalSize".to_owned(), serde_json::Value::from(total));
-    Ok(super::Reply { body: serde_json::Value::Object(body), resource: None })
+    body.push(b']');
+    if end < total {
+        body.extend(b",\"nextPageToken\":");
+        body.extend(encode(&encode_token(end, fingerprint))?);
+    }
+    body.extend(format!(",\"totalSize\":{total}}}").as_bytes());
+    Ok(Reply { body, resource: None })
+}
+
+/// True when every `(path, value)` condition holds for `item`. Fields [`Listed`] knows are read
+/// in place; others from the item's JSON form, encoded once and only when needed.
+fn matches<T: Listed>(item: &T, conditions: &[(String, String)]) -> bool {
+    let mut json: Option<serde_json::Value> = None;
+    conditions.iter().all(|(path, value)| {
+        if let Some(known) = item.field(path) {
+            return known == Some(value.as_str());
+        }
+        let json = json.get_or_insert_with(|| serde_json::to_value(item).unwrap_or_default());
+        field_text(json, path).as_deref() == Some(value.as_str())
+    })
+}
+
+/// An ordering field (one [`parse_order`] accepts) of an item, borrowed.
+fn order_key<'a, T: Listed>(item: &'a T, field: &str) -> Option<&'a str> {
+    item.field(field).flatten()
 }
 
 /// `a="x" AND b_c="y"` -> `[("a", "x"), ("bC", "y")]`.
@@ -147,15 +229,15 @@ fn parse_order(order_by: &str) -> Result<Vec<(String, bool)>, ApiError> {
 }
 
 /// A field as text: strings as-is, other scalars in their JSON spelling.
-fn field_text(item: &serde_json::Value, path: &str) -> Option<String> {
+fn field_text<'a>(item: &'a serde_json::Value, path: &str) -> Option<Cow<'a, str>> {
     let mut value = item;
     for key in path.split('.') {
         value = value.get(key)?;
     }
     match value {
-        serde_json::Value::String(text) => Some(text.clone()),
+        serde_json::Value::String(text) => Some(Cow::Borrowed(text)),
         serde_json::Value::Null => None,
-        other => Some(other.to_string()),
+        other => Some(Cow::Owned(other.to_string())),
     }
 }
 

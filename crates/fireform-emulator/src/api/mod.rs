@@ -35,33 +35,63 @@ pub(crate) use datasets::{MAX_UPLOAD_BYTES, download, upload_put};
 #[derive(Debug, Clone)]
 pub(crate) struct AuditResource(pub(crate) String);
 
-/// A successful answer: a JSON body and the resource it concerns.
+/// A successful answer: a JSON body, already encoded, and the resource it concerns.
 pub(crate) struct Reply {
-    body: serde_json::Value,
+    /// The JSON text of the body. Encoding typed values straight to text (rather than through
+    /// `serde_json::Value`) writes the same bytes: the workspace's `serde_json` preserves field
+    /// order either way.
+    body: Vec<u8>,
     resource: Option<String>,
 }
 
 impl Reply {
-    pub(crate) fn json<T: Serialize>(body: &T, resource: Option<String>) -> Result<Self, ApiError> {
-        let body = serde_json::to_value(body).map_err(|error| {
-            ApiError::new(Code::Internal, format!("failed to encode response: {error}"))
-        })?;
-        Ok(Self { body, resource })
+    pub(crate) fn json<T: Serialize + ?Sized>(
+        body: &T,
+        resource: Option<String>,
+    ) -> Result<Self, ApiError> {
+        Ok(Self { body: encode(body)?, resource })
     }
 
     pub(crate) fn empty(resource: Option<String>) -> Self {
-        Self { body: serde_json::Value::Object(serde_json::Map::new()), resource }
+        Self { body: b"{}".to_vec(), resource }
+    }
+
+    /// A resource as a GET answers it: the request's `readMask` applied.
+    pub(crate) fn read<T: Serialize>(request: &Request, resource: &T) -> Result<Self, ApiError> {
+        match read_mask_fields(request) {
+            None => Self::json(resource, None),
+            Some(keep) => {
+                let value = serde_json::to_value(resource).map_err(encode_error)?;
+                Self::json(&apply_read_mask(&keep, value), None)
+            }
+        }
     }
 }
 
 impl IntoResponse for Reply {
     fn into_response(self) -> Response {
-        let mut response = axum::Json(self.body).into_response();
+        let mut response = (
+            [(
+                axum::http::header::CONTENT_TYPE,
+                axum::http::HeaderValue::from_static("application/json"),
+            )],
+            self.body,
+        )
+            .into_response();
         if let Some(resource) = self.resource {
             response.extensions_mut().insert(AuditResource(resource));
         }
         response
     }
+}
+
+/// `value` as JSON text.
+pub(crate) fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, ApiError> {
+    serde_json::to_vec(value).map_err(encode_error)
+}
+
+pub(crate) fn encode_error(error: serde_json::Error) -> ApiError {
+    ApiError::new(Code::Internal, format!("failed to encode response: {error}"))
 }
 
 /// Everything a handler needs about one request.
@@ -305,17 +335,20 @@ pub(crate) fn generate_id(state: &EmulatorState, prefix: &str) -> String {
     if prefix.is_empty() { format!("x{suffix}") } else { format!("{prefix}-{suffix}") }
 }
 
-/// Applies `readMask` (comma-separated paths; empty or `*` keeps everything) to a body.
-pub(crate) fn read_mask(request: &Request, mut value: serde_json::Value) -> serde_json::Value {
-    let Some(mask) =
-        request.param("readMask").filter(|mask| !mask.trim().is_empty() && mask.trim() != "*")
-    else {
-        return value;
-    };
-    let keep: Vec<String> = mask
-        .split(',')
-        .map(|path| patch::camel_case(path.trim().split('.').next().unwrap_or_default()))
-        .collect();
+/// The top-level fields `readMask` keeps (comma-separated paths), or `None` when it keeps
+/// everything (absent, empty or `*`).
+pub(crate) fn read_mask_fields(request: &Request) -> Option<Vec<String>> {
+    let mask =
+        request.param("readMask").filter(|mask| !mask.trim().is_empty() && mask.trim() != "*")?;
+    Some(
+        mask.split(',')
+            .map(|path| patch::camel_case(path.trim().split('.').next().unwrap_or_default()))
+            .collect(),
+    )
+}
+
+/// Keeps `name` and the fields of [`read_mask_fields`] in a body.
+pub(crate) fn apply_read_mask(keep: &[String], mut value: serde_json::Value) -> serde_json::Value {
     if let serde_json::Value::Object(object) = &mut value {
         object.retain(|key, _| key == "name" || keep.iter().any(|kept| kept == key));
     }

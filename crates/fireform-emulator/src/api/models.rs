@@ -8,7 +8,7 @@ use axum::http::Method;
 use fireform_api::{Code, DeployedModelRef, Model, PUBLIC_ACCOUNT};
 
 use super::patch::Rules;
-use super::{Reply, Request, list, patch_resource, read_mask};
+use super::{Reply, Request, list, patch_resource};
 use crate::clock::{now_ms, rfc3339};
 use crate::error::ApiError;
 use crate::world::World;
@@ -41,15 +41,10 @@ pub(crate) fn collection(request: &Request) -> Result<Reply, ApiError> {
         Method::GET => {
             let world = request.state.world();
             let prefix = format!("accounts/{}/models/", request.account);
-            let items = world
-                .models
-                .iter()
-                .filter(|(name, _)| name.starts_with(&prefix))
-                .map(|(_, tracked)| {
-                    serde_json::to_value(with_refs(&world, &tracked.resource)).unwrap_or_default()
-                })
+            let models: Vec<Model> = list::with_prefix(&world.models, &prefix)
+                .map(|(_, tracked)| with_refs(&world, &tracked.resource))
                 .collect();
-            list::page(request, "models", items, "name")
+            list::page(request, "models", models.iter().collect(), "name")
         }
         _ => Err(request.method_not_allowed("models")),
     }
@@ -72,9 +67,7 @@ pub(crate) fn item(request: &Request, id: &str, custom: Option<&str>) -> Result<
             let world = state.world();
             let tracked =
                 world.models.get(&name).ok_or_else(|| ApiError::not_found("model", &name))?;
-            let value =
-                serde_json::to_value(with_refs(&world, &tracked.resource)).unwrap_or_default();
-            Ok(Reply { body: read_mask(request, value), resource: None })
+            Reply::read(request, &with_refs(&world, &tracked.resource))
         }
         Method::PATCH => {
             let mut world = state.world();

@@ -258,3 +258,64 @@ async fn batch_job_writes_its_output_dataset_and_rft_needs_an_evaluator() {
     assert_eq!(evaluators["evaluators"].as_array().unwrap().len(), 1);
     assert_eq!(call(&emulator, Method::DELETE, "/evaluators/exact", None).await.0, 200);
 }
+
+/// Multi-step schedules advance step by step in a world much bigger than what is due: the next
+/// step of a resource is indexed when the previous one is applied, and a rescheduled resource
+/// follows its new schedule only.
+#[tokio::test]
+async fn multi_step_transitions_advance_in_a_big_world() {
+    use std::time::Duration;
+    let timings = Timings {
+        deployment: Duration::from_millis(100),
+        deployment_update: Duration::from_millis(100),
+        deletion: Duration::from_millis(100),
+        soft_delete_retention: Duration::from_millis(200),
+        job: Duration::from_millis(300),
+        ..Timings::instant()
+    };
+    let emulator = emulator(EmulatorConfig { timings, ..EmulatorConfig::default() }).await;
+    for index in 0..300 {
+        let (status, _) = post(
+            &emulator,
+            "/datasets",
+            json!({"datasetId": format!("filler-{index}"), "dataset": {}}),
+        )
+        .await;
+        assert_eq!(status, 200);
+    }
+    ready_dataset(&emulator, "chats", "{\"messages\": []}\n").await;
+    let (status, _) = post(
+        &emulator,
+        "/supervisedFineTuningJobs?supervisedFineTuningJobId=tune",
+        json!({"dataset": "accounts/fireform-local/datasets/chats", "baseModel": BASE}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, _) =
+        post(&emulator, "/deployments?deploymentId=soft", json!({"baseModel": BASE})).await;
+    assert_eq!(status, 200);
+    wait_for(&emulator, "/supervisedFineTuningJobs/tune", "state", "JOB_STATE_RUNNING").await;
+    wait_for(&emulator, "/supervisedFineTuningJobs/tune", "state", "JOB_STATE_COMPLETED").await;
+
+    wait_for(&emulator, "/deployments/soft", "state", "READY").await;
+    let (status, _, _) = call(&emulator, Method::DELETE, "/deployments/soft", None).await;
+    assert_eq!(status, 200);
+    wait_for(&emulator, "/deployments/soft", "state", "DELETED").await;
+    wait_for(&emulator, "/deployments/soft", "state", "<gone>").await;
+
+    // Undeleting replaces the purge with a return to READY, which then stays.
+    let (status, _) =
+        post(&emulator, "/deployments?deploymentId=back", json!({"baseModel": BASE})).await;
+    assert_eq!(status, 200);
+    wait_for(&emulator, "/deployments/back", "state", "READY").await;
+    call(&emulator, Method::DELETE, "/deployments/back", None).await;
+    wait_for(&emulator, "/deployments/back", "state", "DELETED").await;
+    let (status, _) = post(&emulator, "/deployments/back:undelete", json!({})).await;
+    assert_eq!(status, 200);
+    wait_for(&emulator, "/deployments/back", "state", "READY").await;
+    let deadline = std::time::Instant::now() + Duration::from_millis(400);
+    while std::time::Instant::now() < deadline {
+        assert_eq!(get(&emulator, "/deployments/back").await.1["state"], "READY");
+        tokio::task::yield_now().await;
+    }
+}

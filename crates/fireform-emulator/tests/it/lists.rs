@@ -90,3 +90,44 @@ async fn page_size_is_coerced_and_the_catalog_lists_by_name() {
         models.iter().filter(|m| m["deployedModelRefs"][0]["state"] == "DEPLOYED").count();
     assert!(serverless > 0 && serverless < models.len(), "some models are serverless, some not");
 }
+
+#[tokio::test]
+async fn filters_on_any_field_and_read_masks_apply_to_list_items() {
+    let emulator = emulator(instant()).await;
+    for (id, format) in [("a", "CHAT"), ("b", "COMPLETION"), ("c", "CHAT")] {
+        let (status, body) = post(
+            &emulator,
+            "/datasets",
+            json!({"datasetId": id, "dataset": {"format": format, "exampleCount": "3"}}),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    // `format` and `exampleCount` are read from the JSON form; `name` in place.
+    let (status, page) =
+        get(&emulator, "/datasets?filter=format=%22CHAT%22%20AND%20example_count=%223%22").await;
+    assert_eq!(status, 200, "{page}");
+    let names: Vec<&str> =
+        page["datasets"].as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["accounts/fireform-local/datasets/a", "accounts/fireform-local/datasets/c"]);
+    assert_eq!(page["totalSize"], 2);
+    let (_, page) =
+        get(&emulator, "/datasets?filter=name=%22accounts/fireform-local/datasets/b%22").await;
+    assert_eq!(page["datasets"].as_array().unwrap().len(), 1);
+
+    let (_, page) = get(&emulator, "/datasets?readMask=format&orderBy=name%20desc").await;
+    assert_eq!(
+        page,
+        json!({
+            "datasets": [
+                {"name": "accounts/fireform-local/datasets/c", "format": "CHAT"},
+                {"name": "accounts/fireform-local/datasets/b", "format": "COMPLETION"},
+                {"name": "accounts/fireform-local/datasets/a", "format": "CHAT"},
+            ],
+            "totalSize": 3,
+        })
+    );
+    let (_, page) = get(&emulator, "/datasets?pageSize=2&orderBy=display_name").await;
+    assert_eq!(page["datasets"].as_array().unwrap().len(), 2);
+    assert!(page["nextPageToken"].as_str().is_some_and(|token| !token.is_empty()));
+}

@@ -95,3 +95,66 @@ async fn audit_log_records_mutations_once() {
     );
     assert_eq!(entries[0]["resource"], "accounts/fireform-local/deployments/once");
 }
+
+#[tokio::test]
+async fn drop_after_commit_applies_and_audits_the_change_but_loses_the_answer() {
+    let emulator = emulator(instant()).await;
+    let admin = format!("{}/_emulator/trouble", emulator.url());
+    let response = client()
+        .put(&admin)
+        .bearer_auth(DEFAULT_API_KEY)
+        .json(&json!({"dropAfterCommit": 1.0}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let trouble: Trouble = client()
+        .get(&admin)
+        .bearer_auth(DEFAULT_API_KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(trouble, Trouble { drop_after_commit: 1.0, ..Trouble::default() });
+
+    let create = || {
+        client()
+            .post(format!("{}/v1/accounts/{ACCOUNT}/datasets", emulator.url()))
+            .bearer_auth(DEFAULT_API_KEY)
+            .json(&json!({"datasetId": "once", "dataset": {"displayName": "once"}}))
+            .send()
+    };
+    let error = match create().await {
+        Ok(response) => response.text().await.unwrap_err(),
+        Err(error) => error,
+    };
+    assert!(error.is_request() || error.is_body() || error.is_connect(), "{error:?}");
+    // The change was committed: reads see it, and a blind retry is refused, not applied twice.
+    let (status, body) = get(&emulator, "/datasets/once").await;
+    assert_eq!((status, body["displayName"].clone()), (200, json!("once")));
+    assert_eq!(create().await.unwrap().status(), 409, "a refused retry is not dropped");
+    let statuses: Vec<(u16, Option<String>)> =
+        emulator.audit_log().into_iter().map(|entry| (entry.status, entry.resource)).collect();
+    let name = Some(format!("accounts/{ACCOUNT}/datasets/once"));
+    assert_eq!(statuses, [(200, name), (409, None)]);
+
+    let invalid = client()
+        .put(&admin)
+        .bearer_auth(DEFAULT_API_KEY)
+        .json(&json!({"dropAfterCommit": 1.5}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(invalid.status(), 400);
+}
+
+#[tokio::test]
+async fn drop_after_commit_spares_reads() {
+    let emulator = emulator(instant()).await;
+    emulator.set_trouble(Trouble { drop_after_commit: 1.0, ..Trouble::default() });
+    for _ in 0..3 {
+        assert_eq!(get(&emulator, "/datasets").await.0, 200);
+    }
+}
