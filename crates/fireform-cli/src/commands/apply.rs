@@ -60,9 +60,11 @@ pub(crate) fn run(args: &Args, output: &Output) -> anyhow::Result<ExitStatus> {
     let (manifest, graph) = load(&args.manifests, output)?;
     let project = Project::new(&manifest.project_dir, &args.engine)?;
     runtime()?.block_on(async {
+        // Lock first: with `endpoint: local`, the embedded control plane loads its world when
+        // it starts, so it must not start until the run holding the lock has saved it.
+        let store = project.open_state("apply")?;
         let connection = project.connect().await?;
         output.message(&format!("Using {}.\n", connection.description));
-        let store = project.open_state("apply")?;
         let plan = match &args.plan {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
@@ -138,9 +140,11 @@ pub(crate) async fn execute<P: Provider>(
     let report = {
         let work = std::pin::pin!(apply(provider, plan, store, &options, &interrupt, &events));
         let ctrl_c = std::pin::pin!(ctrl_c);
-        match futures_util::future::select(work, ctrl_c).await {
-            futures_util::future::Either::Left((report, _)) => report,
-            futures_util::future::Either::Right(((), _)) => {
+        // The Ctrl-C listener is polled first so that its handler is installed before the first
+        // request leaves; otherwise an early Ctrl-C would kill the process outright.
+        match futures_util::future::select(ctrl_c, work).await {
+            futures_util::future::Either::Right((report, _)) => report,
+            futures_util::future::Either::Left(((), _)) => {
                 unreachable!("the Ctrl-C loop never ends")
             }
         }

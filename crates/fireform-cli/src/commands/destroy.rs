@@ -33,9 +33,11 @@ pub(crate) fn run(args: &Args, output: &Output) -> anyhow::Result<ExitStatus> {
     let (manifest, graph) = load(&args.manifests, output)?;
     let project = Project::new(&manifest.project_dir, &args.engine)?;
     runtime()?.block_on(async {
+        // Lock first: with `endpoint: local`, the embedded control plane loads its world when
+        // it starts, so it must not start until the run holding the lock has saved it.
+        let store = project.open_state("destroy")?;
         let connection = project.connect().await?;
         output.message(&format!("Using {}.\n", connection.description));
-        let store = project.open_state("destroy")?;
         let state = store.snapshot();
         let plan =
             make_plan(&connection.provider, &manifest, &graph, &state, &args.flags, Goal::Destroy)

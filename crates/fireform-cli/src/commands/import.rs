@@ -44,9 +44,10 @@ pub(crate) fn run(args: &Args, output: &Output) -> anyhow::Result<ExitStatus> {
     }
     let project = Project::new(&manifest.project_dir, &args.engine)?;
     runtime()?.block_on(async {
+        // Lock before connecting, as `apply` does (see there).
+        let store = project.open_state("import")?;
         let connection = project.connect().await?;
         let provider = &connection.provider;
-        let store = project.open_state("import")?;
         let state = store.snapshot();
         if state.resource(&args.addr).is_some() {
             bail!(

@@ -26,8 +26,9 @@ pub(crate) fn run(args: &Args, output: &Output) -> anyhow::Result<ExitStatus> {
     let (manifest, _graph) = load(&args.manifests, output)?;
     let project = Project::new(&manifest.project_dir, &args.engine)?;
     runtime()?.block_on(async {
-        let connection = project.connect().await?;
+        // Lock before connecting, as `apply` does (see there).
         let store = project.open_state("refresh")?;
+        let connection = project.connect().await?;
         let state = store.snapshot();
         let observed = observe(&connection.provider, None, &state, true).await?;
         let plan = plan_refresh_only(connection.provider.account(), &state, &observed);

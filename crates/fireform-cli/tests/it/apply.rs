@@ -261,3 +261,60 @@ fn api_key_never_appears_in_output_state_or_plans() {
         assert!(!text.contains(CANARY), "the key leaked into {file}");
     }
 }
+
+/// Every example applies against the emulator and then plans empty, so examples cannot rot.
+#[test]
+fn every_example_applies_then_plans_empty() {
+    let examples = crate::root().join("examples");
+    let mut names: Vec<String> = std::fs::read_dir(&examples)
+        .unwrap()
+        .map(|entry| entry.unwrap())
+        .filter(|entry| entry.file_type().unwrap().is_dir())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(names.contains(&"quickstart".to_owned()), "{names:?}");
+    for name in names {
+        let context = TestContext::with_config(EmulatorConfig {
+            timings: Timings::instant(),
+            ..EmulatorConfig::default()
+        });
+        context.copy_from_repo(&format!("examples/{name}"));
+        let apply = context.apply();
+        assert_eq!(apply.code, Some(0), "examples/{name}:\n{}", apply.render());
+        let plan = context.plan();
+        assert_eq!(plan.code, Some(0), "examples/{name}:\n{}", plan.render());
+    }
+}
+
+/// New training data: a new content-addressed dataset, so the job and the addon on its output
+/// are replaced in order, and the old dataset goes once nothing uses it.
+#[test]
+fn changed_training_data_replaces_dataset_job_and_addon() {
+    let context = TestContext::new();
+    context.copy_from_repo("examples/iterate");
+    context.apply_converges();
+    let old_dataset = context.names("datasets");
+    assert_eq!(old_dataset.len(), 1);
+
+    let train = context.dir().join("data/train.jsonl");
+    let mut text = std::fs::read_to_string(&train).unwrap();
+    text.push_str("{\"messages\": [{\"role\": \"user\", \"content\": \"new\"}, {\"role\": \"assistant\", \"content\": \"row\"}]}\n");
+    std::fs::write(&train, text).unwrap();
+    let plan = context.plan();
+    plan.expect(2);
+    assert!(plan.stdout.contains("-/+ dataset/support-faq (replace)"), "{}", plan.stdout);
+    assert!(
+        plan.stdout.contains("-/+ supervised-fine-tuning-job/support-faq-tune (replace)"),
+        "{}",
+        plan.stdout
+    );
+    assert!(plan.stdout.contains("-/+ lora-addon/support-faq (replace)"), "{}", plan.stdout);
+    context.apply_converges();
+    let datasets = context.names("datasets");
+    assert_eq!(datasets.len(), 1, "{datasets:?}");
+    assert_ne!(datasets, old_dataset);
+    let job = context.get("/supervisedFineTuningJobs/support-faq-tune");
+    assert_eq!(job["dataset"], datasets[0].as_str());
+    assert_eq!(context.list("deployedModels").len(), 1);
+}

@@ -53,3 +53,36 @@ fn a_second_apply_is_refused_while_the_first_holds_the_lock() {
     let creates = context.audit().iter().filter(|entry| entry.method == "POST").count();
     assert_eq!(creates, 1, "{:?}", context.audit());
 }
+
+/// With `endpoint: local`, each command runs the control plane in-process over the world in
+/// `.fireform/local/`. A run waiting for the lock must see the world the holder saved, not
+/// the one on disk when it started.
+#[test]
+fn a_waiting_run_on_the_embedded_control_plane_sees_the_holders_world() {
+    let context = TestContext::new();
+    // The quickstart, with its `endpoint: local` project file: the addon is created seconds
+    // after the deployment, while the second run waits.
+    context.copy_from_repo("examples/quickstart");
+    let project = context.dir();
+    std::fs::write(project.join(".fireform.yaml"), "endpoint: local\n").unwrap();
+    let command = |args: &[&str]| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_fireform"));
+        command.args(args).current_dir(project).env("NO_COLOR", "1");
+        crate::engine_support::clear_fireworks_env(&mut command);
+        command.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+        command
+    };
+    let first = command(&["apply", "--auto-approve"]).spawn().unwrap();
+    let lock_file = project.join(".fireform/state.json.lock");
+    poll_until(Duration::from_secs(20), "the first apply to take the lock", || lock_file.exists());
+
+    let second = command(&["apply", "--auto-approve", "--lock-timeout", "60s"]).output().unwrap();
+    let first = first.wait_with_output().unwrap();
+    assert_eq!(first.status.code(), Some(0), "{}", String::from_utf8_lossy(&first.stderr));
+    let stdout = String::from_utf8_lossy(&second.stdout);
+    assert_eq!(second.status.code(), Some(0), "{}", String::from_utf8_lossy(&second.stderr));
+    assert!(stdout.contains("No changes."), "the second run saw a stale world:\n{stdout}");
+
+    let plan = command(&["plan", "--detailed-exitcode"]).output().unwrap();
+    assert_eq!(plan.status.code(), Some(0), "{}", String::from_utf8_lossy(&plan.stdout));
+}
