@@ -8,7 +8,9 @@
 //! to 127.0.0.1. It deliberately does not use criterion: what matters here is sustained throughput
 //! under concurrency and tail latency, not the time of one call.
 //!
-//! Settings (environment): `BENCH_CONNECTIONS` (default 32), `BENCH_SECS` per phase (default 4).
+//! Settings (environment): `BENCH_CONNECTIONS` (default 32), `BENCH_SECS` per phase (default 4),
+//! `BENCH_DATA_DIR=1` to run the server with a fresh temporary data directory (every mutation
+//! durably saved before its response) instead of in memory.
 //! Exits non-zero if any request fails, so a broken server cannot produce a figure.
 
 #![allow(clippy::print_stdout, reason = "a bench binary reports on stdout")]
@@ -141,10 +143,11 @@ fn main() {
     }
 }
 
-/// The emulator as the benchmark wants it: memory only, calm, instant lifecycles.
-async fn start_server() -> (EmulatorHandle, String, String) {
+/// The emulator as the benchmark wants it: memory only (or in `data_dir`), calm, instant
+/// lifecycles.
+async fn start_server(data_dir: Option<&std::path::Path>) -> (EmulatorHandle, String, String) {
     let config = EmulatorConfig {
-        data_dir: None,
+        data_dir: data_dir.map(std::path::Path::to_owned),
         trouble: Trouble::default(),
         timings: Timings::instant(),
         ..EmulatorConfig::default()
@@ -154,7 +157,8 @@ async fn start_server() -> (EmulatorHandle, String, String) {
 }
 
 async fn bench(connections: usize, secs: f64) -> bool {
-    let (server, key, account) = start_server().await;
+    let data_dir = (env_or("BENCH_DATA_DIR", 0u8) == 1).then(|| tempfile::tempdir().unwrap());
+    let (server, key, account) = start_server(data_dir.as_ref().map(|dir| dir.path())).await;
     let base = server.url();
     // reqwest needs a TLS provider even for plain http; loopback never uses it.
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -239,8 +243,9 @@ async fn bench(connections: usize, secs: f64) -> bool {
 
     println!(
         "emulator throughput over loopback: {connections} keep-alive connections, {secs} s per phase, \
-         client and server in one process sharing {} cores",
-        std::thread::available_parallelism().map_or(0, |n| n.get())
+         client and server in one process sharing {} cores, world {}",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        if data_dir.is_some() { "saved in a data directory" } else { "in memory" }
     );
     println!(
         "{:<28} {:>9} {:>10} {:>9} {:>9} {:>9} {:>10}  goal",

@@ -3,7 +3,8 @@
 //! ways to run it: [`serve`], [`serve_until`] and [`start`] with its [`EmulatorHandle`].
 //!
 //! Trouble applies to `/v1` only; the audit layer records mutating requests that reached a
-//! handler and saves the world after any request that changed it.
+//! handler and, with a data directory, holds every response until the world it reflects is on
+//! disk (one write serves every request waiting at the time: group commit).
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -157,25 +158,37 @@ async fn audit(State(state): State<EmulatorState>, request: Request, next: Next)
         // URLs; with a data directory that change is saved below.)
         return response;
     }
-    let mut world = state.world();
-    if mutating {
-        world.record_audit(AuditEntry {
-            sequence: 0,
-            time: rfc3339(now_ms()),
-            method: method.to_string(),
-            path,
-            resource: response
-                .extensions()
-                .get::<AuditResource>()
-                .map(|resource| resource.0.clone()),
-            status: response.status().as_u16(),
-        });
+    let committed = {
+        let mut world = state.world();
+        if mutating {
+            world.record_audit(AuditEntry {
+                sequence: 0,
+                time: rfc3339(now_ms()),
+                method: method.to_string(),
+                path,
+                resource: response
+                    .extensions()
+                    .get::<AuditResource>()
+                    .map(|resource| resource.0.clone()),
+                status: response.status().as_u16(),
+            });
+        }
+        state.commit(&mut world)
+    };
+    let Some(generation) = committed else { return response };
+    // Durable before the response leaves: this request's changes and any it observed. Writes
+    // are batched across concurrent requests and run off the async workers.
+    let persisting = state.clone();
+    let saved =
+        match tokio::task::spawn_blocking(move || persisting.persist_through(generation)).await {
+            Ok(saved) => saved.map_err(|error| error.to_string()),
+            Err(error) => Err(error.to_string()),
+        };
+    match saved {
+        Ok(()) => response,
+        Err(error) => ApiError::new(Code::Internal, format!("failed to save the world: {error}"))
+            .into_response(),
     }
-    if let Err(error) = state.save_if_dirty(&mut world) {
-        return ApiError::new(Code::Internal, format!("failed to save the world: {error}"))
-            .into_response();
-    }
-    response
 }
 
 /// Admin routes take the main API key.

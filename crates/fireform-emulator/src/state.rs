@@ -34,6 +34,12 @@ pub(crate) struct Inner {
     rate_windows: Mutex<HashMap<String, (u64, u32)>>,
     pub(crate) blobs: Blobs,
     random: AtomicU64,
+    /// The generation of the world last written to the data directory.
+    // Invariant: only changed while holding `store`, and never decreases. Lock order: `store`
+    // before `world`; the world lock is never held while waiting for `store`.
+    saved_generation: AtomicU64,
+    /// Serialises writes of the world document.
+    store: Mutex<()>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -64,6 +70,8 @@ impl EmulatorState {
                 rate_windows: Mutex::new(HashMap::new()),
                 world: Mutex::new(world),
                 random: AtomicU64::new(seed),
+                saved_generation: AtomicU64::new(0),
+                store: Mutex::new(()),
                 config,
             }),
         })
@@ -123,14 +131,35 @@ impl EmulatorState {
         world
     }
 
-    /// Saves the world when it changed and a data directory is set.
-    pub(crate) fn save_if_dirty(&self, world: &mut World) -> Result<(), EmulatorError> {
+    /// Closes the changes a request made to the world (under its lock): with a data directory,
+    /// the generation [`EmulatorState::persist_through`] must reach before the response may leave
+    /// (the request's own changes and any it may have observed); in memory, `None`.
+    pub(crate) fn commit(&self, world: &mut World) -> Option<u64> {
         if world.dirty {
-            if let Some(directory) = &self.inner.config.data_dir {
-                world.save(directory)?;
-            }
             world.dirty = false;
+            world.generation += 1;
         }
+        self.inner.config.data_dir.is_some().then_some(world.generation)
+    }
+
+    /// Makes sure the world as of `generation` or later is on disk (group commit): when another
+    /// request's write already covered it this returns at once; otherwise it writes the current
+    /// world once for every request waiting. Blocks on file I/O: call it off the async workers.
+    pub(crate) fn persist_through(&self, generation: u64) -> Result<(), EmulatorError> {
+        let Some(directory) = &self.inner.config.data_dir else { return Ok(()) };
+        if self.inner.saved_generation.load(Ordering::Acquire) >= generation {
+            return Ok(());
+        }
+        let _store = lock(&self.inner.store);
+        if self.inner.saved_generation.load(Ordering::Acquire) >= generation {
+            return Ok(());
+        }
+        let (document, saved) = {
+            let world = lock(&self.inner.world);
+            (world.document(directory)?, world.generation)
+        };
+        crate::world::write_atomically(&directory.join(crate::world::WORLD_FILE), &document)?;
+        self.inner.saved_generation.store(saved, Ordering::Release);
         Ok(())
     }
 

@@ -24,7 +24,7 @@ use crate::error::EmulatorError;
 const WORLD_VERSION: u32 = 1;
 
 /// File name of the world document inside the data directory.
-const WORLD_FILE: &str = "world.json";
+pub(crate) const WORLD_FILE: &str = "world.json";
 
 /// The audit log keeps at most this many entries (the oldest are dropped).
 const AUDIT_CAPACITY: usize = 100_000;
@@ -166,9 +166,12 @@ pub(crate) struct World {
     pub(crate) audit_sequence: u64,
     /// Counter mixed into generated ids and tokens.
     pub(crate) sequence: u64,
-    /// Set by every change; cleared when the world is saved.
+    /// Set by every change; cleared when the request that made it commits.
     #[serde(skip)]
     pub(crate) dirty: bool,
+    /// Counts committed requests that changed the world, for group commit.
+    #[serde(skip)]
+    pub(crate) generation: u64,
     /// Pending transitions by instant: `(at_ms, collection, name)`.
     // Invariant: every resource with pending steps has the entry of its first step here. Entries
     // may be stale (the resource was rescheduled or removed since); applying one whose resource
@@ -267,9 +270,13 @@ impl World {
 
     /// Writes the world to `data_dir` atomically (temporary file, fsync, rename).
     pub(crate) fn save(&self, data_dir: &Path) -> Result<(), EmulatorError> {
-        let text = serde_json::to_vec(self)
-            .map_err(|source| EmulatorError::Corrupt { path: data_dir.join(WORLD_FILE), source })?;
-        write_atomically(&data_dir.join(WORLD_FILE), &text)
+        write_atomically(&data_dir.join(WORLD_FILE), &self.document(data_dir)?)
+    }
+
+    /// The world document's text, as [`World::save`] writes it.
+    pub(crate) fn document(&self, data_dir: &Path) -> Result<Vec<u8>, EmulatorError> {
+        serde_json::to_vec(self)
+            .map_err(|source| EmulatorError::Corrupt { path: data_dir.join(WORLD_FILE), source })
     }
 }
 
