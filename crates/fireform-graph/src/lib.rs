@@ -48,7 +48,9 @@ impl Edge {
 /// The acyclic dependency graph of a manifest.
 #[derive(Debug, Clone)]
 pub struct Graph {
-    // Invariant: `graph` is acyclic and its node weights are exactly the keys of `index`.
+    // Invariant: `graph` is acyclic, its node weights are exactly the keys of `index` in
+    // address order (node index order is address order), and its edges were added in
+    // (from, to) order.
     graph: DiGraph<ResourceAddr, Edge>,
     index: BTreeMap<ResourceAddr, NodeIndex>,
     // Invariant: every address once, each after everything it depends on.
@@ -58,83 +60,80 @@ pub struct Graph {
 /// Builds the graph of `manifest`, or reports every cycle (and any edge to an undeclared
 /// resource, which a loaded manifest never has).
 pub fn build(manifest: &Manifest) -> Result<Graph, Diagnostics> {
+    // Nodes are added in address order, so comparing node indices compares addresses: edges,
+    // ties in the topological order and cycle reports all order by index without touching a
+    // string.
     let mut graph = DiGraph::with_capacity(manifest.resources.len(), manifest.resources.len());
-    let mut index = BTreeMap::new();
-    for addr in manifest.resources.keys() {
-        index.insert(addr.clone(), graph.add_node(addr.clone()));
-    }
+    let index: BTreeMap<ResourceAddr, NodeIndex> = manifest
+        .resources
+        .keys()
+        .map(|addr| (addr.clone(), graph.add_node(addr.clone())))
+        .collect();
     let mut diagnostics = Vec::new();
-    // (from, to) → causes, ordered so that edges are added deterministically.
-    let mut edges: BTreeMap<(ResourceAddr, ResourceAddr), Vec<EdgeCause>> = BTreeMap::new();
-    for resource in manifest.resources.values() {
-        let references = resource.references();
-        let targets = references
-            .iter()
-            .map(|(path, reference)| (path.clone(), &reference.target, resource.value_span(path)))
-            .chain(resource.depends_on.iter().enumerate().map(|(position, target)| {
-                (
-                    "dependsOn".to_owned(),
-                    target,
-                    resource.value_span(&format!("dependsOn[{position}]")),
-                )
-            }));
-        for (field, target, span) in targets {
-            if !index.contains_key(target) {
-                diagnostics.push(
+    // The targets of one resource: (target node, cause) in field order, then grouped by target.
+    let mut targets: Vec<(NodeIndex, EdgeCause)> = Vec::new();
+    for (from_addr, resource) in &manifest.resources {
+        let from = index[from_addr];
+        targets.clear();
+        let references = resource.references().into_iter().map(|(path, reference)| {
+            let span = resource.value_span(&path);
+            (path, &reference.target, span)
+        });
+        let depends_on = resource.depends_on.iter().enumerate().map(|(position, target)| {
+            let span = resource.value_span(&format!("dependsOn[{position}]"));
+            ("dependsOn".to_owned(), target, span)
+        });
+        for (field, target, span) in references.chain(depends_on) {
+            match index.get(target) {
+                Some(&to) => targets.push((to, EdgeCause { field, span })),
+                None => diagnostics.push(
                     Diagnostic::error(format!(
                         "`{}` depends on `{target}`, which is not defined",
                         resource.addr
                     ))
                     .with_primary(span, ""),
-                );
-                continue;
+                ),
             }
-            edges
-                .entry((resource.addr.clone(), target.clone()))
-                .or_default()
-                .push(EdgeCause { field, span });
         }
-    }
-    for ((from, to), causes) in edges {
-        let edge = Edge { from: from.clone(), to: to.clone(), causes };
-        graph.add_edge(index[&from], index[&to], edge);
+        // Stable: the causes of one edge keep their field order.
+        targets.sort_by_key(|(to, _)| *to);
+        let mut pending = targets.drain(..).peekable();
+        while let Some((to, cause)) = pending.next() {
+            let mut causes = vec![cause];
+            while let Some((_, cause)) = pending.next_if(|(next, _)| *next == to) {
+                causes.push(cause);
+            }
+            let edge = Edge { from: from_addr.clone(), to: graph[to].clone(), causes };
+            graph.add_edge(from, to, edge);
+        }
     }
     diagnostics.extend(cycles(&graph));
     if !diagnostics.is_empty() {
         return Err(Diagnostics::new(diagnostics, manifest.sources.clone()));
     }
-    let order = topological_order(&graph, &index);
+    let order = topological_order(&graph);
     Ok(Graph { graph, index, order })
 }
 
-/// Kahn's algorithm over dependencies-first, always taking the smallest ready address.
-fn topological_order(
-    graph: &DiGraph<ResourceAddr, Edge>,
-    index: &BTreeMap<ResourceAddr, NodeIndex>,
-) -> Vec<ResourceAddr> {
-    let mut waiting: BTreeMap<NodeIndex, usize> = BTreeMap::new();
-    let mut ready = BinaryHeap::new();
-    for (addr, &node) in index {
-        let dependencies = graph.neighbors_directed(node, petgraph::Direction::Outgoing).count();
-        if dependencies == 0 {
-            ready.push(Reverse(addr.clone()));
-        } else {
-            waiting.insert(node, dependencies);
-        }
-    }
-    let mut order = Vec::with_capacity(index.len());
-    while let Some(Reverse(addr)) = ready.pop() {
-        let node = index[&addr];
+/// Kahn's algorithm over dependencies-first, always taking the smallest ready address (the
+/// smallest node index, as nodes are in address order).
+fn topological_order(graph: &DiGraph<ResourceAddr, Edge>) -> Vec<ResourceAddr> {
+    let mut waiting: Vec<usize> = graph
+        .node_indices()
+        .map(|node| graph.neighbors_directed(node, petgraph::Direction::Outgoing).count())
+        .collect();
+    let mut ready: BinaryHeap<Reverse<NodeIndex>> =
+        graph.node_indices().filter(|node| waiting[node.index()] == 0).map(Reverse).collect();
+    let mut order = Vec::with_capacity(graph.node_count());
+    while let Some(Reverse(node)) = ready.pop() {
         for dependent in graph.neighbors_directed(node, petgraph::Direction::Incoming) {
-            if let Some(count) = waiting.get_mut(&dependent) {
-                *count -= 1;
-                if *count == 0 {
-                    waiting.remove(&dependent);
-                    ready.push(Reverse(graph[dependent].clone()));
-                }
+            let count = &mut waiting[dependent.index()];
+            *count -= 1;
+            if *count == 0 {
+                ready.push(Reverse(dependent));
             }
         }
-        order.push(addr);
+        order.push(graph[node].clone());
     }
     order
 }
@@ -255,9 +254,8 @@ impl Graph {
 
     /// Every edge, ordered by (from, to).
     pub fn edges(&self) -> Vec<&Edge> {
-        let mut edges: Vec<&Edge> = self.graph.edge_weights().collect();
-        edges.sort_by(|left, right| (&left.from, &left.to).cmp(&(&right.from, &right.to)));
-        edges
+        // `build` adds the edges in (from, to) order and never removes one.
+        self.graph.edge_weights().collect()
     }
 
     /// The resources `addr` depends on directly, by address.

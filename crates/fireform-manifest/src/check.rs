@@ -7,9 +7,10 @@
 //! point at resources that exist, and rules that involve two resources, are
 //! [`crate::resolve`]'s job.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
 use std::path::{Component, Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use fireform_core::{Lifecycle, Reference, ResourceAddr, ResourceKind, Value, is_valid_id};
 
@@ -21,6 +22,16 @@ use crate::suggest::{did_you_mean, id_from, one_of};
 use crate::yaml::{Key, Node, NodeValue, shorten};
 use crate::{FieldLocation, Resource};
 
+/// A name in backticks for messages, formatted only when a message is made.
+#[derive(Clone, Copy)]
+struct Quoted<'a>(&'a str);
+
+impl fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}`", self.0)
+    }
+}
+
 /// Where a document comes from, for spans and for resolving dataset paths.
 pub(crate) struct Context<'a> {
     /// The file as displayed.
@@ -31,6 +42,36 @@ pub(crate) struct Context<'a> {
     pub(crate) project_dir: &'a Path,
     /// The current directory, for displaying paths.
     pub(crate) current_dir: Option<&'a Path>,
+    /// Dataset files already checked during this load, shared by every file.
+    pub(crate) dataset_files: &'a DatasetFiles,
+}
+
+/// The verdict on each dataset file checked during one load, by normalized absolute path:
+/// projects point many datasets at one file, which is then read and checked once.
+pub(crate) type DatasetFiles = Mutex<HashMap<PathBuf, DatasetFile>>;
+
+/// What checking one dataset file found.
+#[derive(Clone)]
+pub(crate) enum DatasetFile {
+    /// Usable.
+    Fine,
+    /// Not a readable file: `does not exist` or `is not a file`.
+    Missing(&'static str),
+    /// A file with bad content (see [`jsonl_problem`]).
+    Problem(String),
+}
+
+impl DatasetFile {
+    fn check(path: &Path) -> DatasetFile {
+        if !path.is_file() {
+            return DatasetFile::Missing(if path.exists() {
+                "is not a file"
+            } else {
+                "does not exist"
+            });
+        }
+        jsonl_problem(path).map_or(DatasetFile::Fine, DatasetFile::Problem)
+    }
 }
 
 /// Checks one document; returns the resource when kind and name are usable (even if the spec
@@ -78,11 +119,22 @@ impl Checker<'_, '_> {
 
     /// The entries of a mapping, each key once: duplicates are reported (both places) and
     /// only the first occurrence is used.
-    fn entries<'n>(&mut self, entries: &'n [(Key, Node)], owner: &str) -> Vec<&'n (Key, Node)> {
-        let mut seen: BTreeMap<&str, &Key> = BTreeMap::new();
-        let mut unique = Vec::with_capacity(entries.len());
+    fn entries<'n>(
+        &mut self,
+        entries: &'n [(Key, Node)],
+        owner: impl fmt::Display,
+    ) -> Vec<&'n (Key, Node)> {
+        let mut unique: Vec<&'n (Key, Node)> = Vec::with_capacity(entries.len());
+        // Mappings are small: a scan of the keys kept so far beats building an index, up to
+        // a point.
+        let mut index: Option<HashMap<&'n str, &'n Key>> = None;
         for entry in entries {
-            match seen.get(entry.0.text.as_str()) {
+            let text = entry.0.text.as_str();
+            let first = match &mut index {
+                Some(index) => index.get(text).copied(),
+                None => unique.iter().find(|(key, _)| key.text == text).map(|(key, _)| key),
+            };
+            match first {
                 Some(first) => {
                     let diagnostic =
                         Diagnostic::error(format!("duplicate key `{}` in {owner}", entry.0.text))
@@ -92,8 +144,13 @@ impl Checker<'_, '_> {
                     self.error(diagnostic);
                 }
                 None => {
-                    seen.insert(&entry.0.text, &entry.0);
                     unique.push(entry);
+                    if let Some(index) = &mut index {
+                        index.insert(text, &entry.0);
+                    } else if unique.len() > 32 {
+                        index =
+                            Some(unique.iter().map(|(key, _)| (key.text.as_str(), key)).collect());
+                    }
                 }
             }
         }
@@ -308,7 +365,7 @@ impl Checker<'_, '_> {
         owner: &str,
         owner_key: Option<&Key>,
     ) -> BTreeMap<String, Value> {
-        let entries = self.entries(entries, &format!("`{path}`"));
+        let entries = self.entries(entries, Quoted(path));
         let mut values = BTreeMap::new();
         for (key, value) in entries {
             let Some(field) = fields.iter().find(|field| field.name == key.text) else {
@@ -358,10 +415,11 @@ impl Checker<'_, '_> {
         path: &str,
         what: &str,
     ) -> Option<Value> {
-        let quoted = format!("`{what}`");
+        // Only formatted into messages, so never allocated for a valid value.
+        let quoted = Quoted(what);
         match (ty, &node.value) {
             (FieldType::String { max_len }, NodeValue::String(text)) => {
-                let value = self.string_or_reference(text, node, &quoted, None)?;
+                let value = self.string_or_reference(text, node, quoted, None)?;
                 if let (Some(max_len), Value::String(text)) = (max_len, &value)
                     && text.chars().count() > *max_len
                 {
@@ -495,14 +553,14 @@ impl Checker<'_, '_> {
                 None
             }
             (FieldType::Name(name_of), NodeValue::String(text)) => {
-                self.string_or_reference(text, node, &quoted, Some(*name_of))
+                self.string_or_reference(text, node, quoted, Some(*name_of))
             }
             (FieldType::Object(fields), NodeValue::Map(entries)) => {
                 let values = self.object(fields, entries, node, path, &format!("`{what}`"), None);
                 Some(Value::Map(values))
             }
             (FieldType::Map { keys, values: value_type }, NodeValue::Map(entries)) => {
-                let entries = self.entries(entries, &format!("`{path}`"));
+                let entries = self.entries(entries, Quoted(path));
                 let mut map = BTreeMap::new();
                 for (key, value) in entries {
                     if let Some(keys) = keys
@@ -582,7 +640,7 @@ impl Checker<'_, '_> {
                     FieldType::Enum { values, .. } => format!("one of {}", one_of(values, 4)),
                     other => other.describe(),
                 };
-                self.type_error(&quoted, &expected, node);
+                self.type_error(&quoted.to_string(), &expected, node);
                 None
             }
         }
@@ -618,7 +676,7 @@ impl Checker<'_, '_> {
         &mut self,
         text: &str,
         node: &Node,
-        quoted: &str,
+        quoted: Quoted<'_>,
         name_of: Option<NameOf>,
     ) -> Option<Value> {
         match reference::parse(text) {
@@ -646,7 +704,7 @@ impl Checker<'_, '_> {
         &mut self,
         reference: &Reference,
         node: &Node,
-        quoted: &str,
+        quoted: Quoted<'_>,
         name_of: Option<NameOf>,
     ) -> Option<()> {
         let target_schema = schema::kind_schema(reference.target.kind);
@@ -702,7 +760,7 @@ impl Checker<'_, '_> {
         &mut self,
         text: &str,
         node: &Node,
-        quoted: &str,
+        quoted: Quoted<'_>,
         name_of: NameOf,
     ) -> Option<()> {
         let collection = name_of.collection();
@@ -750,22 +808,42 @@ impl Checker<'_, '_> {
             return None;
         }
         let resolved = normalize(&self.context.file_dir.join(text));
-        let shown = display_path(&resolved, self.context.current_dir);
-        if !resolved.is_file() {
-            let what = if resolved.exists() { "is not a file" } else { "does not exist" };
-            let diagnostic =
-                Diagnostic::error(format!("dataset file `{}` {what}", shown.display()))
-                    .with_primary(self.node_span(node), "")
-                    .with_note("the path is relative to the directory of this manifest file");
-            self.error(diagnostic);
-            return None;
-        }
-        if let Some(problem) = jsonl_problem(&resolved) {
-            let diagnostic =
-                Diagnostic::error(format!("dataset file `{}` {problem}", shown.display()))
-                    .with_primary(self.node_span(node), "");
-            self.error(diagnostic);
-            return None;
+        let known = self
+            .context
+            .dataset_files
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&resolved)
+            .cloned();
+        // Checked outside the lock; two threads may check one file at once, which is harmless.
+        let verdict = known.unwrap_or_else(|| {
+            let verdict = DatasetFile::check(&resolved);
+            self.context
+                .dataset_files
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(resolved.clone(), verdict.clone());
+            verdict
+        });
+        match verdict {
+            DatasetFile::Fine => {}
+            DatasetFile::Missing(what) => {
+                let shown = display_path(&resolved, self.context.current_dir);
+                let diagnostic =
+                    Diagnostic::error(format!("dataset file `{}` {what}", shown.display()))
+                        .with_primary(self.node_span(node), "")
+                        .with_note("the path is relative to the directory of this manifest file");
+                self.error(diagnostic);
+                return None;
+            }
+            DatasetFile::Problem(problem) => {
+                let shown = display_path(&resolved, self.context.current_dir);
+                let diagnostic =
+                    Diagnostic::error(format!("dataset file `{}` {problem}", shown.display()))
+                        .with_primary(self.node_span(node), "");
+                self.error(diagnostic);
+                return None;
+            }
         }
         let stored = match resolved.strip_prefix(self.context.project_dir) {
             Ok(relative) => relative

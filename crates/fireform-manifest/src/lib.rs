@@ -30,8 +30,10 @@ mod resolve;
 pub mod schema;
 mod suggest;
 mod yaml;
+mod yaml_fast;
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use fireform_core::{Lifecycle, Reference, ResourceAddr, Value};
@@ -114,8 +116,12 @@ impl Resource {
     /// `spec.trainingConfig.warmStartFrom`, `spec.directRouteApiKeys[0]`), in path order.
     pub fn references(&self) -> Vec<(String, &Reference)> {
         let mut found = Vec::new();
+        // One buffer for every path walked; a `String` is only made for a reference found.
+        let mut path = String::from("spec.");
         for (field, value) in &self.spec {
-            collect_references(&format!("spec.{field}"), value, &mut found);
+            path.truncate("spec.".len());
+            path.push_str(field);
+            collect_references(&mut path, value, &mut found);
         }
         found
     }
@@ -143,17 +149,28 @@ impl Resource {
     }
 }
 
-fn collect_references<'a>(path: &str, value: &'a Value, found: &mut Vec<(String, &'a Reference)>) {
+fn collect_references<'a>(
+    path: &mut String,
+    value: &'a Value,
+    found: &mut Vec<(String, &'a Reference)>,
+) {
     match value {
-        Value::Ref(reference) => found.push((path.to_owned(), reference)),
+        Value::Ref(reference) => found.push((path.clone(), reference)),
         Value::List(items) => {
+            let len = path.len();
             for (index, item) in items.iter().enumerate() {
-                collect_references(&format!("{path}[{index}]"), item, found);
+                let _ = write!(path, "[{index}]");
+                collect_references(path, item, found);
+                path.truncate(len);
             }
         }
         Value::Map(entries) => {
+            let len = path.len();
             for (key, item) in entries {
-                collect_references(&format!("{path}.{key}"), item, found);
+                path.push('.');
+                path.push_str(key);
+                collect_references(path, item, found);
+                path.truncate(len);
             }
         }
         Value::Null

@@ -6,9 +6,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::check::{Context, check_document, normalize};
+use crate::check::{Context, DatasetFiles, check_document, normalize};
 use crate::diagnostic::{
     Diagnostic, Diagnostics, Severity, SourceLocation, SourceSpan, Sources, display_path,
 };
@@ -88,45 +89,49 @@ fn check_all(
     current_dir: Option<&Path>,
     mut diagnostics: Vec<Diagnostic>,
 ) -> Result<Manifest, Diagnostics> {
-    // Files are parsed and checked independently, so large projects use every core; the
+    // Files are parsed and checked independently, so large projects use every core: each
+    // worker (the calling thread is one) takes the next unchecked file until none is left,
+    // which keeps the cores busy even when files differ in size or a core is shared. The
     // results are merged in file order, which keeps the outcome deterministic.
+    let dataset_files = DatasetFiles::default();
     let threads = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, 8);
-    let chunk_size = inputs.len().div_ceil(threads).max(1);
-    let checked: Vec<CheckedFile> = if inputs.len() < 2 * threads {
-        inputs.into_iter().map(|input| check_file(input, &project_dir, current_dir)).collect()
-    } else {
-        let mut chunks: Vec<Vec<(PathBuf, String)>> = Vec::new();
-        let mut inputs = inputs.into_iter().peekable();
-        while inputs.peek().is_some() {
-            chunks.push(inputs.by_ref().take(chunk_size).collect());
+    let workers = threads.min(inputs.len() / 2).max(1);
+    let slots: Vec<Mutex<Option<(PathBuf, String)>>> =
+        inputs.into_iter().map(|input| Mutex::new(Some(input))).collect();
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let position = next.fetch_add(1, Ordering::Relaxed);
+            let Some(slot) = slots.get(position) else { break };
+            let input = slot.lock().unwrap_or_else(PoisonError::into_inner).take();
+            if let Some(input) = input {
+                done.push((position, check_file(input, &project_dir, current_dir, &dataset_files)));
+            }
         }
+        done
+    };
+    let mut checked: Vec<(usize, CheckedFile)> = if workers == 1 {
+        work()
+    } else {
         std::thread::scope(|scope| {
-            let handles: Vec<_> = chunks
-                .into_iter()
-                .map(|chunk| {
-                    let project_dir = &project_dir;
-                    scope.spawn(move || {
-                        chunk
-                            .into_iter()
-                            .map(|input| check_file(input, project_dir, current_dir))
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|handle| match handle.join() {
-                    Ok(checked) => checked,
+            let helpers: Vec<_> = (1..workers).map(|_| scope.spawn(work)).collect();
+            let mut checked = work();
+            for helper in helpers {
+                match helper.join() {
+                    Ok(done) => checked.extend(done),
                     Err(panic) => std::panic::resume_unwind(panic),
-                })
-                .collect()
+                }
+            }
+            checked
         })
     };
+    checked.sort_unstable_by_key(|(position, _)| *position);
 
     let mut sources = Sources::default();
     let mut resources = BTreeMap::new();
     let mut files = Vec::with_capacity(checked.len());
-    for file in checked {
+    for (_, file) in checked {
         sources.insert(file.shown.clone(), file.text);
         files.push(file.shown.to_path_buf());
         diagnostics.extend(file.diagnostics);
@@ -155,6 +160,7 @@ fn check_file(
     (path, text): (PathBuf, String),
     project_dir: &Path,
     current_dir: Option<&Path>,
+    dataset_files: &DatasetFiles,
 ) -> CheckedFile {
     let shown: Arc<Path> = Arc::from(display_path(&path, current_dir).as_path());
     let text: Arc<str> = Arc::from(text);
@@ -164,8 +170,13 @@ fn check_file(
     let file_dir = absolute_file.parent().map_or_else(|| PathBuf::from("/"), Path::to_path_buf);
     match yaml::parse_documents(&shown, &text) {
         Ok(documents) => {
-            let context =
-                Context { file: shown.clone(), file_dir: &file_dir, project_dir, current_dir };
+            let context = Context {
+                file: shown.clone(),
+                file_dir: &file_dir,
+                project_dir,
+                current_dir,
+                dataset_files,
+            };
             for document in &documents {
                 if let Some(resource) = check_document(&context, document, &mut diagnostics) {
                     resources.push(resource);

@@ -17,7 +17,7 @@ use serde_saphyr::{DuplicateKeyPolicy, Spanned};
 use crate::diagnostic::{Diagnostic, SourceLocation, SourceSpan};
 
 /// A YAML value with its position.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Node {
     pub(crate) value: NodeValue,
     pub(crate) line: u32,
@@ -26,7 +26,7 @@ pub(crate) struct Node {
 }
 
 /// A YAML value, typed the way YAML 1.2's core schema reads it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) enum NodeValue {
     Null,
     Bool(bool),
@@ -38,7 +38,7 @@ pub(crate) enum NodeValue {
 }
 
 /// A mapping key with its position.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Key {
     pub(crate) text: String,
     pub(crate) line: u32,
@@ -73,7 +73,7 @@ pub(crate) fn shorten(text: &str) -> String {
     }
 }
 
-fn clamp(value: u64) -> u32 {
+pub(crate) fn clamp(value: u64) -> u32 {
     u32::try_from(value).unwrap_or(u32::MAX)
 }
 
@@ -193,7 +193,18 @@ impl<'de> Visitor<'de> for NodeVisitor {
 
 /// Parses every document of one file. A syntax error ends the file: YAML cannot be resumed
 /// reliably after one, so the file contributes that single diagnostic.
+///
+/// Plain files take [`crate::yaml_fast`]; anything it does not handle goes through
+/// serde-saphyr's deserializer, and both give the same tree.
 pub(crate) fn parse_documents(file: &Arc<Path>, text: &str) -> Result<Vec<Node>, Diagnostic> {
+    match crate::yaml_fast::parse(text) {
+        Some(documents) => Ok(documents),
+        None => parse_documents_serde(file, text),
+    }
+}
+
+/// [`parse_documents`] through serde-saphyr's deserializer alone.
+pub(crate) fn parse_documents_serde(file: &Arc<Path>, text: &str) -> Result<Vec<Node>, Diagnostic> {
     let options = serde_saphyr::options! {
         duplicate_keys: DuplicateKeyPolicy::PassThrough,
         strict_booleans: true,
