@@ -33,6 +33,11 @@ fn drift_shows_exactly_the_changed_field_and_apply_restores_it() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["maxReplicaCount"], 5);
 
+    // Without a refresh, the plan trusts the state and cannot see the drift.
+    let trusted = context.fireform(&["plan", "--refresh=false", "--detailed-exitcode"]);
+    trusted.expect(0);
+    assert!(trusted.stdout.contains("No changes."), "{}", trusted.stdout);
+
     let plan = context.plan();
     plan.expect(2);
     fireform_snapshot!(context, &plan.stdout, @r"
