@@ -133,3 +133,67 @@ fn interrupted_apply_saves_state_and_exits_130() {
         assert_eq!(count, 1, "{resource} was created {count} times");
     }
 }
+
+/// A second Ctrl-C stops waiting at once: the run exits 130 long before the deployment is
+/// ready, with the deployment recorded in state so that the rerun does not create it again.
+#[test]
+fn second_interrupt_stops_waiting_and_keeps_state() {
+    use std::io::BufRead as _;
+
+    let context = TestContext::with_config(EmulatorConfig {
+        timings: Timings { deployment: Duration::from_secs(60), ..Timings::instant() },
+        ..EmulatorConfig::default()
+    });
+    context.write(
+        "main.yaml",
+        "kind: Deployment\nname: slow\nspec:\n  baseModel: accounts/fireworks/models/llama-v3p1-8b-instruct\n  acceleratorType: NVIDIA_H100_80GB\n",
+    );
+    let mut child = context.spawn(&["apply", "--auto-approve"]);
+    let (lines, received) = std::sync::mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = Vec::new();
+    let mut wait_for = |needle: &str| {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while !seen.iter().any(|line: &String| line.contains(needle)) {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match received.recv_timeout(left) {
+                Ok(line) => seen.push(line),
+                Err(_) => panic!("never saw `{needle}`; stderr so far: {seen:#?}"),
+            }
+        }
+    };
+    let interrupt = || {
+        let status = std::process::Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
+    wait_for("deployment/slow: Creating...");
+    poll_until(Duration::from_secs(20), "the deployment to be created", || {
+        context.state_addrs() == ["deployment/slow"]
+    });
+    interrupt();
+    wait_for("Interrupt received");
+    let started = std::time::Instant::now();
+    interrupt();
+    wait_for("Apply interrupted; state is saved.");
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{seen:#?}");
+    assert!(started.elapsed() < Duration::from_secs(10), "stopped waiting at once");
+    assert!(seen.iter().any(|line| line.contains("Second interrupt")), "{seen:#?}");
+
+    // The rerun waits for the same deployment instead of creating another.
+    let plan = context.fireform(&["plan"]);
+    plan.expect(0);
+    assert!(!plan.stdout.contains("+ deployment/slow"), "{}", plan.stdout);
+    assert_eq!(creations(&context).len(), 1);
+}
