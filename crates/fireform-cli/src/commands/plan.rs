@@ -153,7 +153,7 @@ pub(crate) fn run(args: &Args, output: &Output) -> anyhow::Result<ExitStatus> {
         make_plan(&connection.provider, &manifest, &graph, &state, &args.flags, goal).await
     })?;
     if let Some(path) = &args.out {
-        std::fs::write(path, plan.to_json())
+        write_private(path, plan.to_json().as_bytes())
             .with_context(|| format!("failed to write the plan to `{}`", path.display()))?;
     }
     if args.json {
@@ -173,4 +173,20 @@ pub(crate) fn run(args: &Args, output: &Output) -> anyhow::Result<ExitStatus> {
     } else {
         ExitStatus::Success
     })
+}
+
+/// Writes a saved plan readable only by the user, as the state is: it holds dataset rows and
+/// everything the manifests say.
+fn write_private(path: &std::path::Path, content: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    // `mode` applies only to a new file; an existing one is made private too.
+    #[cfg(unix)]
+    file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+    file.write_all(content)?;
+    file.sync_all()
 }

@@ -116,6 +116,13 @@ fn saved_plan_applies_and_a_stale_one_is_refused() {
     context.write("main.yaml", ONE_DEPLOYMENT);
     context.fireform(&["plan", "--out", "first.plan"]).expect(0);
     context.fireform(&["plan", "--out", "second.plan"]).expect(0);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode =
+            std::fs::metadata(context.dir().join("first.plan")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "saved plans are private");
+    }
 
     let apply = context.fireform(&["apply", "--plan", "first.plan"]);
     apply.expect(0);
