@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 use std::fmt::Write as _;
 
 use fireform_core::ResourceAddr;
-use fireform_manifest::{Diagnostic, Diagnostics, Manifest, SourceSpan};
+use fireform_manifest::{Diagnostic, Diagnostics, Manifest, Resource, SourceSpan};
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 
@@ -69,11 +69,71 @@ pub fn build(manifest: &Manifest) -> Result<Graph, Diagnostics> {
         .keys()
         .map(|addr| (addr.clone(), graph.add_node(addr.clone())))
         .collect();
+    // Edges are found per resource, on every core for large projects, and added in
+    // resource order.
+    let resources: Vec<&Resource> = manifest.resources.values().collect();
+    let threads = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, 8);
+    let threads = if resources.len() < PARALLEL_FROM { 1 } else { threads };
+    let chunk = resources.len().div_ceil(threads).max(1);
+    let found: Vec<Found> = if threads == 1 {
+        vec![edges_of(&index, &resources, 0)]
+    } else {
+        std::thread::scope(|scope| {
+            let index = &index;
+            let workers: Vec<_> = resources
+                .chunks(chunk)
+                .enumerate()
+                .skip(1)
+                .map(|(position, part)| {
+                    scope.spawn(move || edges_of(index, part, position * chunk))
+                })
+                .collect();
+            let mut found = vec![edges_of(index, &resources[..chunk.min(resources.len())], 0)];
+            for worker in workers {
+                match worker.join() {
+                    Ok(part) => found.push(part),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }
+            found
+        })
+    };
     let mut diagnostics = Vec::new();
-    // The targets of one resource: (target node, cause) in field order, then grouped by target.
-    let mut targets: Vec<(NodeIndex, EdgeCause)> = Vec::new();
-    for (from_addr, resource) in &manifest.resources {
-        let from = index[from_addr];
+    for part in found {
+        for (from, to, edge) in part.edges {
+            graph.add_edge(from, to, edge);
+        }
+        diagnostics.extend(part.diagnostics);
+    }
+    diagnostics.extend(cycles(&graph));
+    if !diagnostics.is_empty() {
+        return Err(Diagnostics::new(diagnostics, manifest.sources.clone()));
+    }
+    let order = topological_order(&graph);
+    Ok(Graph { graph, index, order })
+}
+
+/// Projects from this many resources find their edges on several threads.
+const PARALLEL_FROM: usize = 2_000;
+
+/// The edges of some resources, in (from, to) order, and the references to undeclared
+/// resources among them.
+struct Found {
+    edges: Vec<(NodeIndex, NodeIndex, Edge)>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// The edges of `resources`, whose first one is node `first`.
+fn edges_of(
+    index: &BTreeMap<ResourceAddr, NodeIndex>,
+    resources: &[&Resource],
+    first: usize,
+) -> Found {
+    let mut found = Found { edges: Vec::new(), diagnostics: Vec::new() };
+    // The targets of one resource: (target node, target, cause) in field order, then grouped.
+    let mut targets: Vec<(NodeIndex, &ResourceAddr, EdgeCause)> = Vec::new();
+    for (position, resource) in resources.iter().enumerate() {
+        let from = NodeIndex::new(first + position);
         targets.clear();
         let references = resource.references().into_iter().map(|(path, reference)| {
             let span = resource.value_span(&path);
@@ -84,9 +144,9 @@ pub fn build(manifest: &Manifest) -> Result<Graph, Diagnostics> {
             ("dependsOn".to_owned(), target, span)
         });
         for (field, target, span) in references.chain(depends_on) {
-            match index.get(target) {
-                Some(&to) => targets.push((to, EdgeCause { field, span })),
-                None => diagnostics.push(
+            match index.get_key_value(target) {
+                Some((target, &to)) => targets.push((to, target, EdgeCause { field, span })),
+                None => found.diagnostics.push(
                     Diagnostic::error(format!(
                         "`{}` depends on `{target}`, which is not defined",
                         resource.addr
@@ -96,23 +156,18 @@ pub fn build(manifest: &Manifest) -> Result<Graph, Diagnostics> {
             }
         }
         // Stable: the causes of one edge keep their field order.
-        targets.sort_by_key(|(to, _)| *to);
+        targets.sort_by_key(|(to, _, _)| *to);
         let mut pending = targets.drain(..).peekable();
-        while let Some((to, cause)) = pending.next() {
+        while let Some((to, target, cause)) = pending.next() {
             let mut causes = vec![cause];
-            while let Some((_, cause)) = pending.next_if(|(next, _)| *next == to) {
+            while let Some((_, _, cause)) = pending.next_if(|(next, _, _)| *next == to) {
                 causes.push(cause);
             }
-            let edge = Edge { from: from_addr.clone(), to: graph[to].clone(), causes };
-            graph.add_edge(from, to, edge);
+            let edge = Edge { from: resource.addr.clone(), to: target.clone(), causes };
+            found.edges.push((from, to, edge));
         }
     }
-    diagnostics.extend(cycles(&graph));
-    if !diagnostics.is_empty() {
-        return Err(Diagnostics::new(diagnostics, manifest.sources.clone()));
-    }
-    let order = topological_order(&graph);
-    Ok(Graph { graph, index, order })
+    found
 }
 
 /// Kahn's algorithm over dependencies-first, always taking the smallest ready address (the
@@ -405,6 +460,52 @@ mod tests {
             rendered.contains("error: dependency cycle: dataset/self -> dataset/self"),
             "{rendered}"
         );
+    }
+
+    /// Builds the graph of the documents, written 500 to a file (a file holds at most 1024).
+    fn graph_of_files(documents: &[String]) -> Result<Graph, String> {
+        let dir = tempfile::tempdir().unwrap();
+        for (number, part) in documents.chunks(500).enumerate() {
+            std::fs::write(dir.path().join(format!("part-{number:03}.yaml")), part.concat())
+                .unwrap();
+        }
+        let manifest = fireform_manifest::load(&[dir.path().to_path_buf()])
+            .map_err(|diagnostics| diagnostics.render(RenderOptions::default()))?;
+        build(&manifest).map_err(|diagnostics| diagnostics.render(RenderOptions::default()))
+    }
+
+    #[test]
+    fn large_graphs_are_built_in_parallel_with_the_same_result() {
+        let count = PARALLEL_FROM + 500;
+        let name = |index: usize| format!("d{index:05}");
+        let mut chain: Vec<String> = (0..count)
+            .map(|index| match index {
+                0 => dataset(&name(index), &[]),
+                _ => dataset(&name(index), &[&format!("dataset/{}", name(index - 1))]),
+            })
+            .collect();
+        let built = graph_of_files(&chain).unwrap();
+        assert_eq!(built.len(), count);
+        let edges = built.edges();
+        assert_eq!(edges.len(), count - 1);
+        assert!(
+            edges
+                .windows(2)
+                .all(|pair| (&pair[0].from, &pair[0].to) < (&pair[1].from, &pair[1].to))
+        );
+        let order: Vec<String> = built.order().iter().map(|addr| addr.name.clone()).collect();
+        assert_eq!(order, (0..count).map(name).collect::<Vec<_>>());
+
+        // A cycle through resources found on different threads is still one whole path.
+        chain[0] = dataset(&name(0), &[&format!("dataset/{}", name(count - 1))]);
+        let rendered = graph_of_files(&chain).unwrap_err();
+        let path = format!(
+            "error: dependency cycle: dataset/d00000 -> dataset/{} -> dataset/{} -> ",
+            name(count - 1),
+            name(count - 2)
+        );
+        assert!(rendered.contains(&path), "{}", &rendered[..300]);
+        assert!(rendered.contains("-> dataset/d00001 -> dataset/d00000\n"));
     }
 
     #[test]
