@@ -109,17 +109,8 @@ impl TestContext {
             timings: small_timings(),
             ..EmulatorConfig::default()
         });
+        // Applied exactly as written.
         context.copy_from_repo("manifests");
-        // The emulator's catalog does not serve `qwen3-8b` on serverless (and so refuses a
-        // serverless LoRA on it): the Qwen resources use a Qwen model it does serve. Everything
-        // else is applied as written.
-        for file in ["deployments/base.yaml", "training/math.yaml"] {
-            let path = context.dir().join(file);
-            let text = std::fs::read_to_string(&path).unwrap();
-            assert!(text.contains("models/qwen3-8b"), "{file} changed:\n{text}");
-            std::fs::write(&path, text.replace("models/qwen3-8b", "models/qwen2p5-72b-instruct"))
-                .unwrap();
-        }
         context.ready_dataset(
             "support-eval-prompts-v3",
             "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}\n",
