@@ -9,7 +9,7 @@ use fireform_plan::{
 };
 use fireform_state::StateStore;
 
-use crate::commands::engine::{EngineArgs, Project, confirm, progress, runtime};
+use crate::commands::engine::{EngineArgs, Progress, Project, confirm, runtime};
 use crate::commands::plan::{Goal, PlanFlags, make_plan};
 use crate::commands::{ManifestArgs, load};
 use crate::exit::ExitStatus;
@@ -121,9 +121,13 @@ pub(crate) async fn execute<P: Provider>(
     output.message("\n");
 
     let interrupt = Interrupt::new();
-    let options =
-        ApplyOptions { parallelism: usize::from(run.parallelism), ..ApplyOptions::default() };
-    let events = progress(output);
+    let progress = Progress::new(output);
+    let options = ApplyOptions {
+        parallelism: usize::from(run.parallelism),
+        progress_every: progress.interval(),
+        ..ApplyOptions::default()
+    };
+    let events = |event| progress.handle(event);
     let ctrl_c = async {
         loop {
             if tokio::signal::ctrl_c().await.is_err() {
@@ -149,6 +153,7 @@ pub(crate) async fn execute<P: Provider>(
             }
         }
     };
+    progress.finish();
 
     for (addr, error) in &report.errors {
         output.error(&step_error(addr, error));

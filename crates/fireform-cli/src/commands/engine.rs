@@ -15,7 +15,7 @@ use anyhow::{Context as _, bail};
 use fireform_client::{ApiKey, Client, ClientConfig};
 use fireform_core::ResourceAddr;
 use fireform_emulator::{DEFAULT_ACCOUNT, DEFAULT_API_KEY, EmulatorConfig, EmulatorHandle};
-use fireform_plan::Event;
+use fireform_plan::{Event, Verb};
 use fireform_provider::FireworksProvider;
 use fireform_state::{LocalBackend, LockInfo, StateStore, default_state_path};
 use serde::Deserialize;
@@ -224,27 +224,159 @@ pub(crate) fn confirm(output: &Output, question: &str) -> anyhow::Result<bool> {
     Ok(answer.trim() == "yes")
 }
 
-/// Prints apply progress on stderr, one line per event.
-pub(crate) fn progress(output: &Output) -> impl Fn(Event) + '_ {
-    move |event| {
+/// Apply progress on stderr: a line when each resource starts and finishes. Without a
+/// terminal, "still creating… [30s elapsed]" lines every 10 seconds; with one, a compact live
+/// line below them instead, listing what is running and for how long, redrawn every second.
+pub(crate) struct Progress<'a> {
+    output: &'a Output,
+    live: bool,
+    running: std::sync::Mutex<std::collections::BTreeMap<ResourceAddr, (Verb, Duration)>>,
+}
+
+/// The longest live line, in characters.
+const LIVE_WIDTH: usize = 100;
+
+impl<'a> Progress<'a> {
+    pub(crate) fn new(output: &'a Output) -> Progress<'a> {
+        Progress::with_live(output, std::io::stderr().is_terminal())
+    }
+
+    fn with_live(output: &'a Output, live: bool) -> Progress<'a> {
+        Progress { output, live, running: std::sync::Mutex::default() }
+    }
+
+    /// How often the engine should report running steps.
+    pub(crate) fn interval(&self) -> Duration {
+        if self.live { Duration::from_secs(1) } else { Duration::from_secs(10) }
+    }
+
+    /// Reports one event.
+    pub(crate) fn handle(&self, event: Event) {
+        let mut running = self.running.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let line = match event {
-            Event::Started { addr, verb } => format!("{addr}: {}...", capitalise(verb.as_str())),
+            Event::Started { addr, verb } => {
+                let line = format!("{addr}: {}...", capitalise(verb.as_str()));
+                running.insert(addr, (verb, Duration::ZERO));
+                Some(line)
+            }
             Event::StillRunning { addr, verb, elapsed } => {
-                format!("{addr}: still {}... [{}s elapsed]", verb.as_str(), elapsed.as_secs())
+                let line =
+                    format!("{addr}: still {}... [{}s elapsed]", verb.as_str(), elapsed.as_secs());
+                running.insert(addr, (verb, elapsed));
+                (!self.live).then_some(line)
             }
             Event::Finished { addr, verb, elapsed, id } => {
+                running.remove(&addr);
                 let id = id.map(|id| format!(" [id={id}]")).unwrap_or_default();
-                format!("{addr}: {} after {}s{id}", capitalise(verb.done()), elapsed.as_secs())
+                Some(format!(
+                    "{addr}: {} after {}s{id}",
+                    capitalise(verb.done()),
+                    elapsed.as_secs()
+                ))
             }
             Event::Failed { addr, verb, elapsed } => {
-                format!("{addr}: {} failed after {}s", capitalise(verb.as_str()), elapsed.as_secs())
+                running.remove(&addr);
+                Some(format!(
+                    "{addr}: {} failed after {}s",
+                    capitalise(verb.as_str()),
+                    elapsed.as_secs()
+                ))
             }
         };
-        output.message(&format!("{line}\n"));
+        let mut text = String::new();
+        if self.live {
+            // Clear the live line, print the event above it, then draw it again.
+            text.push_str("\r\x1b[K");
+        }
+        if let Some(line) = line {
+            text.push_str(&line);
+            text.push('\n');
+        }
+        if self.live {
+            text.push_str(&live_line(&running));
+        }
+        self.output.message(&text);
+    }
+
+    /// Clears the live line once apply is over.
+    pub(crate) fn finish(&self) {
+        if self.live {
+            self.output.message("\r\x1b[K");
+        }
+    }
+}
+
+fn live_line(running: &std::collections::BTreeMap<ResourceAddr, (Verb, Duration)>) -> String {
+    if running.is_empty() {
+        return String::new();
+    }
+    let items: Vec<String> = running
+        .iter()
+        .map(|(addr, (verb, elapsed))| format!("{addr} {} {}s", verb.as_str(), elapsed.as_secs()))
+        .collect();
+    let line = format!("[{} running] {}", running.len(), items.join(" · "));
+    if line.chars().count() > LIVE_WIDTH {
+        let cut: String = line.chars().take(LIVE_WIDTH - 1).collect();
+        format!("{cut}…")
+    } else {
+        line
     }
 }
 
 fn capitalise(text: &str) -> String {
     let mut chars = text.chars();
     chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::ColorChoice;
+
+    #[test]
+    fn live_line_lists_running_steps_and_fits() {
+        let mut running = std::collections::BTreeMap::new();
+        assert_eq!(live_line(&running), "");
+        running
+            .insert(parse_addr("deployment/a").unwrap(), (Verb::Creating, Duration::from_secs(12)));
+        running.insert(parse_addr("dataset/b").unwrap(), (Verb::Updating, Duration::from_secs(3)));
+        assert_eq!(
+            live_line(&running),
+            "[2 running] deployment/a creating 12s · dataset/b updating 3s"
+        );
+        for index in 0..20 {
+            running.insert(
+                parse_addr(&format!("dataset/d{index}")).unwrap(),
+                (Verb::Creating, Duration::ZERO),
+            );
+        }
+        let line = live_line(&running);
+        assert_eq!(line.chars().count(), LIVE_WIDTH);
+        assert!(line.ends_with('…'));
+    }
+
+    #[test]
+    fn plain_progress_reports_still_running_and_live_progress_does_not() {
+        let output = Output::new(ColorChoice::Never);
+        let addr = parse_addr("deployment/a").unwrap();
+        let plain = Progress::with_live(&output, false);
+        plain.handle(Event::Started { addr: addr.clone(), verb: Verb::Creating });
+        plain.handle(Event::StillRunning {
+            addr: addr.clone(),
+            verb: Verb::Creating,
+            elapsed: Duration::from_secs(30),
+        });
+        assert_eq!(plain.interval(), Duration::from_secs(10));
+        let live = Progress::with_live(&output, true);
+        assert_eq!(live.interval(), Duration::from_secs(1));
+        live.handle(Event::Started { addr: addr.clone(), verb: Verb::Creating });
+        assert_eq!(live.running.lock().unwrap().len(), 1);
+        live.handle(Event::Finished {
+            addr,
+            verb: Verb::Creating,
+            elapsed: Duration::from_secs(1),
+            id: None,
+        });
+        assert!(live.running.lock().unwrap().is_empty());
+    }
 }
