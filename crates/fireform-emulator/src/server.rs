@@ -175,7 +175,9 @@ async fn audit(State(state): State<EmulatorState>, request: Request, next: Next)
         }
         state.commit(&mut world)
     };
-    let Some(generation) = committed else { return response };
+    let Some(generation) = committed.filter(|generation| !state.is_persisted(*generation)) else {
+        return response;
+    };
     // Durable before the response leaves: this request's changes and any it observed. Writes
     // are batched across concurrent requests and run off the async workers.
     let persisting = state.clone();

@@ -142,16 +142,23 @@ impl EmulatorState {
         self.inner.config.data_dir.is_some().then_some(world.generation)
     }
 
+    /// True when the world as of `generation` or later is already on disk (or there is no data
+    /// directory), so a response waiting for it may leave without a hop to a blocking thread.
+    pub(crate) fn is_persisted(&self, generation: u64) -> bool {
+        self.inner.config.data_dir.is_none()
+            || self.inner.saved_generation.load(Ordering::Acquire) >= generation
+    }
+
     /// Makes sure the world as of `generation` or later is on disk (group commit): when another
     /// request's write already covered it this returns at once; otherwise it writes the current
     /// world once for every request waiting. Blocks on file I/O: call it off the async workers.
     pub(crate) fn persist_through(&self, generation: u64) -> Result<(), EmulatorError> {
         let Some(directory) = &self.inner.config.data_dir else { return Ok(()) };
-        if self.inner.saved_generation.load(Ordering::Acquire) >= generation {
+        if self.is_persisted(generation) {
             return Ok(());
         }
         let _store = lock(&self.inner.store);
-        if self.inner.saved_generation.load(Ordering::Acquire) >= generation {
+        if self.is_persisted(generation) {
             return Ok(());
         }
         let (document, saved) = {
