@@ -301,8 +301,18 @@ async fn no_change_plan(size: usize, report: &mut String) {
     assert!(applied.is_success(), "setup apply failed: {:?}", applied.errors.first());
     let state_path = project.path().join(".fireform/state.json");
     std::fs::create_dir_all(state_path.parent().unwrap()).unwrap();
-    LocalBackend::new(&state_path).save(&memory.snapshot()).unwrap();
+    // What one save costs at this size: apply saves the whole document after every step.
+    let backend = LocalBackend::new(&state_path);
+    let mut document = StateDocument::clone(&memory.snapshot());
     drop(memory);
+    let mut state_saves = Vec::new();
+    for _ in 0..PLAN_REPEATS {
+        document.bump_serial();
+        let started = Instant::now();
+        backend.save(&document).unwrap();
+        state_saves.push(started.elapsed());
+    }
+    let state_bytes = std::fs::metadata(&state_path).unwrap().len();
     println!(
         "setup: applied {size} resources in {:.1} s (latency off, state in memory)",
         started.elapsed().as_secs_f64()
@@ -389,6 +399,13 @@ async fn no_change_plan(size: usize, report: &mut String) {
     .unwrap();
     writeln!(report, "  | diff (plan, after refresh) | {} | | |", secs(median(plans))).unwrap();
     writeln!(report, "  | state load (local file) | {} | | |", secs(median(state_loads))).unwrap();
+    writeln!(
+        report,
+        "  | one state save ({:.1} MB file; apply saves after every step) | {} | | |",
+        state_bytes as f64 / 1e6,
+        secs(median(state_saves))
+    )
+    .unwrap();
     writeln!(report, "  | dependency graph | {} | | |", secs(median(graphs))).unwrap();
     writeln!(report, "  | manifest load (once) | {} | | |", secs(load_manifest)).unwrap();
     writeln!(report, "  | total: state + graph + refresh + plan | {} | | |", secs(median(totals)))
