@@ -32,7 +32,8 @@ pub struct ApplyOptions {
     pub parallelism: usize,
     /// How often a "still creating…" event is reported for a long step.
     pub progress_every: Duration,
-    /// The first poll interval while waiting; it grows to `poll_max`.
+    /// The shortest poll interval while waiting; the interval is a tenth of the time waited so
+    /// far, within `poll_min..=poll_max`.
     pub poll_min: Duration,
     /// The longest poll interval while waiting.
     pub poll_max: Duration,
@@ -912,6 +913,13 @@ fn taint<P>(context: &Context<'_, P>, addr: &ResourceAddr) -> Result<(), StepErr
         .map_err(StepError::State)
 }
 
+/// How long to wait before the next poll: a tenth of the time waited so far, within
+/// `poll_min..=poll_max`. A wait therefore ends at most about 10% (plus one round trip) after
+/// the object is ready, whatever its length, while long waits are still polled rarely.
+fn poll_interval(options: &ApplyOptions, waited: Duration) -> Duration {
+    (waited / 10).clamp(options.poll_min, options.poll_max.max(options.poll_min))
+}
+
 async fn wait_ready<P: Provider>(
     context: &Context<'_, P>,
     kind: ResourceKind,
@@ -920,7 +928,6 @@ async fn wait_ready<P: Provider>(
 ) -> Result<Object, StepError> {
     let limit = Duration::from_secs(limit_secs);
     let started = Instant::now();
-    let mut interval = context.options.poll_min;
     loop {
         if context.interrupt.level() >= 2 {
             return Err(StepError::Interrupted);
@@ -941,8 +948,8 @@ async fn wait_ready<P: Provider>(
         if started.elapsed() >= limit {
             return Err(StepError::Timeout { name: name.to_owned(), limit, last });
         }
+        let interval = poll_interval(context.options, started.elapsed());
         context.provider.sleep(interval.min(limit.saturating_sub(started.elapsed()))).await;
-        interval = (interval * 3 / 2).min(context.options.poll_max);
     }
 }
 
@@ -954,7 +961,6 @@ async fn wait_gone<P: Provider>(
 ) -> Result<(), StepError> {
     let limit = Duration::from_secs(limit_secs);
     let started = Instant::now();
-    let mut interval = context.options.poll_min;
     loop {
         if context.interrupt.level() >= 2 {
             return Err(StepError::Interrupted);
@@ -974,7 +980,20 @@ async fn wait_gone<P: Provider>(
                 last: state.to_owned(),
             });
         }
+        let interval = poll_interval(context.options, started.elapsed());
         context.provider.sleep(interval.min(limit.saturating_sub(started.elapsed()))).await;
-        interval = (interval * 3 / 2).min(context.options.poll_max);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn polls_a_tenth_of_the_time_waited_within_bounds() {
+        let options = ApplyOptions::default();
+        assert_eq!(poll_interval(&options, Duration::ZERO), options.poll_min);
+        assert_eq!(poll_interval(&options, Duration::from_secs(3)), Duration::from_millis(300));
+        assert_eq!(poll_interval(&options, Duration::from_secs(600)), options.poll_max);
     }
 }
