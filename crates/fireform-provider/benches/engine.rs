@@ -603,7 +603,12 @@ async fn layered_apply(report: &mut String) {
     };
     // (label, options, client limits raised, state in a file)
     let runs: [(&str, &ApplyOptions, bool, bool); 8] = [
-        ("defaults: parallelism 10, poll a tenth of the wait, 200 ms to 5 s", &defaults, false, true),
+        (
+            "defaults: parallelism 10, poll a tenth of the wait, 200 ms to 5 s",
+            &defaults,
+            false,
+            true,
+        ),
         ("parallelism 100", &wide, false, true),
         ("parallelism 100, client limits raised", &wide, true, true),
         ("parallelism 100, client limits raised, state in memory", &wide, true, false),
