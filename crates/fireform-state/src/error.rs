@@ -117,6 +117,12 @@ pub enum Error {
         /// The lineage this run tried to write.
         writing: String,
     },
+    /// A save of the state failed; every change it carried reports the same error.
+    #[error(transparent)]
+    Save(std::sync::Arc<Error>),
+    /// The thread that saves state could not be started.
+    #[error("could not start the state saver thread")]
+    Saver(#[source] io::Error),
     /// Another run holds the state lock.
     #[error("{}", Locked { holder, liveness: *liveness, waited: *waited })]
     Locked {
@@ -166,6 +172,17 @@ pub enum Error {
         /// The lock file.
         path: PathBuf,
     },
+}
+
+impl Error {
+    /// The error itself, seen through [`Error::Save`]: the failure every change of a failed
+    /// save shares.
+    pub fn root(&self) -> &Error {
+        match self {
+            Error::Save(shared) => shared.root(),
+            other => other,
+        }
+    }
 }
 
 fn corrupt_message(path: &std::path::Path, backup: Option<&PathBuf>) -> String {

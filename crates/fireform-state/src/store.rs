@@ -1,13 +1,23 @@
 //! [`StateStore`]: the locked, in-memory state of one run, saved after every change.
 //!
 //! The plan engine applies resources in parallel and records state after each operation, so the
-//! store is `Send + Sync`: changes are applied one at a time under a mutex and saved by whoever
-//! gets to the backend next. Changes that arrive while a save is in flight are written together
-//! by the next save (a group commit), so a burst of parallel updates costs far fewer writes than
-//! updates, yet no [`StateStore::update`] returns before a save that includes its change has
-//! succeeded. The store does not know what the changes mean; that is the engine's business.
+//! store is `Send + Sync`: changes are applied one at a time under a mutex, in memory, and a
+//! saver thread owned by the store writes them to the backend. Changes that arrive while a save
+//! is in flight are written together by the next save (a group commit), so a burst of parallel
+//! changes costs far fewer writes than changes. A change is only reported done once a save that
+//! includes it has succeeded: [`StateStore::update`] blocks the calling thread until then, and
+//! [`StateStore::update_async`] returns a future, so that an async caller keeps its other work
+//! moving while the file is written and synced. Dropping or closing the store saves whatever is
+//! still unsaved before the lock is released.
+//!
+//! The store does not know what the changes mean; that is the engine's business. It needs no
+//! async runtime: the future is woken by the saver thread through a plain [`Waker`].
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll, Waker};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crate::backend::{Backend, LockGuard};
@@ -15,19 +25,55 @@ use crate::document::StateDocument;
 use crate::error::Error;
 use crate::lock::LockInfo;
 
-/// The state of one run: the backend, the lock held on it for the store's whole life, and the
-/// current document.
+/// The state of one run: the backend, the lock held on it for the store's whole life, the
+/// current document and the thread that saves it.
 #[derive(Debug)]
 pub struct StateStore {
-    // Declared before `lock` so the backend outlives nothing it needs; the lock is released
-    // when the store is dropped or closed.
+    shared: Arc<Shared>,
+    saver: Option<JoinHandle<()>>,
+    // Released after the saver has written the last change (see `Drop`).
+    lock: Option<Box<dyn LockGuard>>,
+}
+
+#[derive(Debug)]
+struct Shared {
     backend: Box<dyn Backend>,
-    lock: Box<dyn LockGuard>,
     // The current document; shared with an in-flight save, copied on write.
     document: Mutex<Arc<StateDocument>>,
-    // The highest serial known to be saved (or loaded). Held for the duration of a save, so
-    // saves are serialised.
-    saved: Mutex<u64>,
+    progress: Mutex<Progress>,
+    // Signalled when a change wants saving, or when the store shuts down.
+    wanted: Condvar,
+    // Signalled when a save ends, for blocked `update` callers.
+    finished: Condvar,
+}
+
+#[derive(Debug)]
+struct Progress {
+    // The highest serial a caller has asked to be saved.
+    wanted: u64,
+    // The highest serial known to be saved (or loaded).
+    saved: u64,
+    // The last failed save: the serial it tried to write and why it failed. Changes up to that
+    // serial that are not saved yet fail with it.
+    failed: Option<(u64, Arc<Error>)>,
+    // The serial of the last save tried, successful or not.
+    tried: u64,
+    // Futures waiting for a save.
+    wakers: Vec<Waker>,
+    shutdown: bool,
+}
+
+impl Progress {
+    /// Whether the change with `serial` is saved (`Ok`), failed to save (`Err`), or neither yet.
+    fn outcome(&self, serial: u64) -> Option<Result<(), Arc<Error>>> {
+        if self.saved >= serial {
+            return Some(Ok(()));
+        }
+        match &self.failed {
+            Some((tried, error)) if *tried >= serial => Some(Err(Arc::clone(error))),
+            _ => None,
+        }
+    }
 }
 
 impl StateStore {
@@ -42,64 +88,199 @@ impl StateStore {
         // On a load error the guard is dropped here, releasing the lock.
         let document = backend.load()?.unwrap_or_default();
         let saved = document.serial();
-        Ok(StateStore {
+        let shared = Arc::new(Shared {
             backend,
-            lock: guard,
             document: Mutex::new(Arc::new(document)),
-            saved: Mutex::new(saved),
-        })
+            progress: Mutex::new(Progress {
+                wanted: saved,
+                saved,
+                failed: None,
+                tried: saved,
+                wakers: Vec::new(),
+                shutdown: false,
+            }),
+            wanted: Condvar::new(),
+            finished: Condvar::new(),
+        });
+        let saver = std::thread::Builder::new()
+            .name("fireform-state-saver".to_owned())
+            .spawn({
+                let shared = Arc::clone(&shared);
+                move || shared.run_saver()
+            })
+            .map_err(Error::Saver)?;
+        Ok(StateStore { shared, saver: Some(saver), lock: Some(guard) })
     }
 
     /// The current document. Cheap: it shares the document until the next update.
     pub fn snapshot(&self) -> Arc<StateDocument> {
-        Arc::clone(&lock(&self.document))
+        Arc::clone(&lock(&self.shared.document))
     }
 
     /// Applies `change` to the document, increments the serial and saves, returning what
-    /// `change` returned once a save including the change has succeeded.
+    /// `change` returned once a save including the change has succeeded. Blocks the calling
+    /// thread meanwhile; async code uses [`StateStore::update_async`].
     ///
     /// Safe to call from many threads at once. If the save fails the change stays in memory
-    /// and the error is returned; the next successful update saves it too. A panic inside
+    /// and the error is returned; the next successful save includes it too. A panic inside
     /// `change` leaves whatever it had changed in memory, to be saved with the next update.
     pub fn update<R>(&self, change: impl FnOnce(&mut StateDocument) -> R) -> Result<R, Error> {
+        let (result, serial) = self.change(change);
+        let mut progress = lock(&self.shared.progress);
+        loop {
+            if let Some(outcome) = progress.outcome(serial) {
+                return outcome.map(|()| result).map_err(Error::Save);
+            }
+            progress = self.shared.finished.wait(progress).unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+
+    /// Applies `change` to the document at once, increments the serial, and returns a future
+    /// that resolves to what `change` returned once a save including the change has succeeded
+    /// (or to the save's error). The change is visible to [`StateStore::snapshot`] immediately
+    /// and is saved whether or not the future is awaited.
+    pub fn update_async<R>(&self, change: impl FnOnce(&mut StateDocument) -> R) -> Saving<'_, R> {
+        let (result, serial) = self.change(change);
+        Saving { shared: &self.shared, serial, result: Some(result) }
+    }
+
+    fn change<R>(&self, change: impl FnOnce(&mut StateDocument) -> R) -> (R, u64) {
         let (result, serial) = {
-            let mut shared = lock(&self.document);
+            let mut shared = lock(&self.shared.document);
             let document = Arc::make_mut(&mut shared);
             let result = change(document);
             document.bump_serial();
             (result, document.serial())
         };
-        self.persist(serial)?;
-        Ok(result)
-    }
-
-    /// Saves the current document unless a save that included serial `serial` has already
-    /// succeeded.
-    fn persist(&self, serial: u64) -> Result<(), Error> {
-        let mut saved = lock(&self.saved);
-        if *saved >= serial {
-            return Ok(());
+        let mut progress = lock(&self.shared.progress);
+        if serial > progress.wanted {
+            progress.wanted = serial;
+            self.shared.wanted.notify_one();
         }
-        let snapshot = self.snapshot();
-        self.backend.save(&snapshot)?;
-        *saved = snapshot.serial();
-        Ok(())
+        (result, serial)
     }
 
     /// The description the lock was taken with.
     pub fn lock_info(&self) -> &LockInfo {
-        self.lock.info()
+        self.lock.as_ref().expect("the lock is held until the store is dropped").info()
     }
 
     /// The backend the state lives in.
     pub fn backend(&self) -> &dyn Backend {
-        self.backend.as_ref()
+        self.shared.backend.as_ref()
     }
 
-    /// Releases the lock, reporting a failure to do so (dropping the store releases it too,
-    /// silently).
-    pub fn close(self) -> Result<(), Error> {
-        self.lock.release()
+    /// Saves what is still unsaved, then releases the lock, reporting a failure of either
+    /// (dropping the store does both too, silently).
+    pub fn close(mut self) -> Result<(), Error> {
+        self.stop_saver();
+        let unsaved = {
+            let progress = lock(&self.shared.progress);
+            match &progress.failed {
+                Some((_, error)) if progress.saved < progress.wanted => Some(Arc::clone(error)),
+                _ => None,
+            }
+        };
+        let released = match self.lock.take() {
+            Some(guard) => guard.release(),
+            None => Ok(()),
+        };
+        match unsaved {
+            Some(error) => Err(Error::Save(error)),
+            None => released,
+        }
+    }
+
+    /// Asks the saver to write what is left and waits for it to finish.
+    fn stop_saver(&mut self) {
+        let Some(saver) = self.saver.take() else { return };
+        lock(&self.shared.progress).shutdown = true;
+        self.shared.wanted.notify_one();
+        // The saver only panics if the backend does; its changes are then lost either way.
+        let _ = saver.join();
+    }
+}
+
+impl Drop for StateStore {
+    fn drop(&mut self) {
+        self.stop_saver();
+        // `lock` is dropped after this, releasing the lock once everything is saved.
+    }
+}
+
+impl Shared {
+    /// The saver thread: saves the current document whenever a change wants saving, so changes
+    /// made during a save are written together by the next one.
+    fn run_saver(&self) {
+        let mut progress = lock(&self.progress);
+        loop {
+            while progress.wanted <= progress.tried && !progress.shutdown {
+                progress = self.wanted.wait(progress).unwrap_or_else(PoisonError::into_inner);
+            }
+            if progress.wanted <= progress.tried {
+                // Shutting down with nothing new to save. After a failure, one last attempt.
+                if progress.saved >= progress.wanted {
+                    return;
+                }
+            }
+            let last_attempt = progress.shutdown;
+            drop(progress);
+
+            let snapshot = Arc::clone(&lock(&self.document));
+            let serial = snapshot.serial();
+            let result = self.backend.save(&snapshot);
+
+            progress = lock(&self.progress);
+            progress.tried = serial;
+            match result {
+                Ok(()) => {
+                    progress.saved = serial;
+                    progress.failed = None;
+                }
+                Err(error) => progress.failed = Some((serial, Arc::new(error))),
+            }
+            for waker in progress.wakers.drain(..) {
+                waker.wake();
+            }
+            self.finished.notify_all();
+            if last_attempt && progress.wanted <= progress.tried {
+                return;
+            }
+        }
+    }
+}
+
+/// The future of [`StateStore::update_async`]: resolves once a save including the change has
+/// succeeded or failed.
+#[derive(Debug)]
+#[must_use = "the change is saved anyway, but only awaiting this tells whether it was"]
+pub struct Saving<'a, R> {
+    shared: &'a Shared,
+    serial: u64,
+    result: Option<R>,
+}
+
+// `Saving` holds no self-references; `R` is only moved out.
+impl<R> Unpin for Saving<'_, R> {}
+
+impl<R> Future for Saving<'_, R> {
+    type Output = Result<R, Error>;
+
+    fn poll(mut self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut progress = lock(&self.shared.progress);
+        match progress.outcome(self.serial) {
+            Some(outcome) => {
+                drop(progress);
+                let result = self.result.take().expect("a finished `Saving` is not polled again");
+                Poll::Ready(outcome.map(|()| result).map_err(Error::Save))
+            }
+            None => {
+                if !progress.wakers.iter().any(|waker| waker.will_wake(context.waker())) {
+                    progress.wakers.push(context.waker().clone());
+                }
+                Poll::Pending
+            }
+        }
     }
 }
 
