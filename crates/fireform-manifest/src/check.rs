@@ -13,6 +13,7 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use fireform_core::{Lifecycle, Reference, ResourceAddr, ResourceKind, Value, is_valid_id};
+use serde_json::Value as Json;
 
 use crate::diagnostic::{Diagnostic, SourceLocation, SourceSpan, display_path};
 use crate::duration::{format_duration, parse_duration};
@@ -81,7 +82,8 @@ pub(crate) fn check_document(
     document: &Node,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Resource> {
-    let mut checker = Checker { context, diagnostics, locations: BTreeMap::new() };
+    let mut checker =
+        Checker { context, diagnostics, locations: BTreeMap::new(), inline_rows: None };
     checker.document(document)
 }
 
@@ -89,6 +91,8 @@ struct Checker<'a, 'b> {
     context: &'a Context<'b>,
     diagnostics: &'a mut Vec<Diagnostic>,
     locations: BTreeMap<String, FieldLocation>,
+    /// A Dataset's `rows` in written key order, for [`Resource::inline_rows`].
+    inline_rows: Option<Vec<Json>>,
 }
 
 impl Checker<'_, '_> {
@@ -292,6 +296,7 @@ impl Checker<'_, '_> {
             lifecycle,
             location: document_location,
             locations: std::mem::take(&mut self.locations),
+            inline_rows: self.inline_rows.take(),
         })
     }
 
@@ -609,9 +614,12 @@ impl Checker<'_, '_> {
                     return None;
                 }
                 let mut rows = Vec::with_capacity(items.len());
+                let mut ordered = Vec::with_capacity(items.len());
                 for (index, item) in items.iter().enumerate() {
                     if let NodeValue::Map(_) = item.value {
-                        rows.push(self.data(item));
+                        let row = self.data(item);
+                        rows.push(spec_value(&row));
+                        ordered.push(row);
                     } else {
                         self.type_error(
                             &format!("row {index} of `rows`"),
@@ -620,6 +628,7 @@ impl Checker<'_, '_> {
                         );
                     }
                 }
+                self.inline_rows = Some(ordered);
                 Some(Value::List(rows))
             }
             (
@@ -646,20 +655,32 @@ impl Checker<'_, '_> {
         }
     }
 
-    /// Plain YAML data (dataset rows) as values: no references, keys in order.
-    fn data(&mut self, node: &Node) -> Value {
+    /// Plain YAML data (dataset rows) as JSON, mapping keys in written order: strings stay
+    /// text (never references) and duplicate keys are reported. The YAML layer already
+    /// refuses NaN and infinities; should one get here, it is an error, not a silent `null`.
+    fn data(&mut self, node: &Node) -> Json {
         match &node.value {
-            NodeValue::Null => Value::Null,
-            NodeValue::Bool(value) => Value::Bool(*value),
-            NodeValue::Int(value) => Value::Int(*value),
-            NodeValue::Float(value) => Value::Float(*value),
-            NodeValue::String(text) => Value::String(text.clone()),
+            NodeValue::Null => Json::Null,
+            NodeValue::Bool(value) => Json::Bool(*value),
+            NodeValue::Int(value) => Json::from(*value),
+            NodeValue::Float(value) => match serde_json::Number::from_f64(*value) {
+                Some(number) => Json::Number(number),
+                None => {
+                    let diagnostic =
+                        Diagnostic::error(format!("`{value}` in `rows` has no JSON form"))
+                            .with_primary(self.node_span(node), "not a JSON number")
+                            .with_help("JSON has no NaN or infinity; quote it to upload a string");
+                    self.error(diagnostic);
+                    Json::Null
+                }
+            },
+            NodeValue::String(text) => Json::String(text.clone()),
             NodeValue::Seq(items) => {
-                Value::List(items.iter().map(|item| self.data(item)).collect())
+                Json::Array(items.iter().map(|item| self.data(item)).collect())
             }
             NodeValue::Map(entries) => {
                 let entries = self.entries(entries, "a row");
-                Value::Map(
+                Json::Object(
                     entries
                         .into_iter()
                         .map(|(key, value)| (key.text.clone(), self.data(value)))
@@ -1228,6 +1249,23 @@ impl Checker<'_, '_> {
 
     fn field_value_span(&self, path: &str, fallback: &SourceSpan) -> SourceSpan {
         self.locations.get(path).map_or_else(|| fallback.clone(), |location| location.value.clone())
+    }
+}
+
+/// A row as a spec value: the same data, with the map keys sorted as [`Value::Map`] keeps them.
+fn spec_value(json: &Json) -> Value {
+    match json {
+        Json::Null => Value::Null,
+        Json::Bool(value) => Value::Bool(*value),
+        Json::Number(number) => match number.as_i64() {
+            Some(value) if !number.is_f64() => Value::Int(value),
+            _ => Value::Float(number.as_f64().unwrap_or(f64::NAN)),
+        },
+        Json::String(text) => Value::String(text.clone()),
+        Json::Array(items) => Value::List(items.iter().map(spec_value).collect()),
+        Json::Object(entries) => Value::Map(
+            entries.iter().map(|(key, value)| (key.clone(), spec_value(value))).collect(),
+        ),
     }
 }
 

@@ -88,8 +88,16 @@ pub struct Resource {
     /// absent (so unset fields are never diffed), except Deployment `deploymentType`, which
     /// is always present (default `on-demand`). Dataset `path` is stored relative to the
     /// project directory with `/` separators (see [`Manifest::resolve_path`]); `rows` is a
-    /// list of maps.
+    /// list of maps (keys sorted, like every [`Value::Map`]: see [`Resource::inline_rows`]).
     pub spec: BTreeMap<String, Value>,
+    /// A Dataset's inline `rows` as plain JSON, every mapping's keys in the order the manifest
+    /// writes them; `None` for other kinds and sources. The Build SDK hashes and uploads rows
+    /// with their keys in written order (`{"role": …, "content": …}`), which the spec's
+    /// sorted [`Value::Map`]s cannot express, so dataset content is built from these. Rows are
+    /// data: a `${…}` string in them is text, not a reference, and NaN and infinities are
+    /// rejected at load (JSON cannot hold them). Maps keep insertion order because the
+    /// workspace builds `serde_json` with `preserve_order`.
+    pub inline_rows: Option<Vec<serde_json::Value>>,
     /// The explicit `dependsOn` addresses, in manifest order, without duplicates.
     pub depends_on: Vec<ResourceAddr>,
     /// The `lifecycle` block; `ignoreChanges` paths are spec field paths without `spec.`.

@@ -314,11 +314,17 @@ mod tests {
             "a:\n  : x\n",
             "a: 1\t\nb: true\t\nc: x\t\n",
             "a: 30s\nb: 4h\nc: 1d\nd: 8b-instruct\ne: 1.5x\nf: 0xZZ\ng: 12 34\n",
+            // Dataset rows: key order (`role` before `content`) must survive both paths.
+            "kind: Dataset\nname: d\nspec:\n  rows:\n    - messages:\n        - role: user\n          content: hi\n        - {role: assistant, content: \"h\\u00e9llo\"}\n",
+            "rows:\n  - {z: {b: 1, a: [0.5, -0.25, 0.00001, ~]}, a: false, m: [], k: {}}\n  - {prompt: 日本語 😀, completion: '${deployment/x}'}\n",
+            "rows:\n  - {b: 1, a: 2, b: 3}\n  - {c: 1e-05, d: .nan, e: 12345678901234567890}\n",
         ];
         for case in cases {
             agrees(case);
         }
         assert!(agrees("a: 1\nb: [x, {c: 1.5}]\nc: 'q'\nd: ~\n"));
+        assert!(agrees(cases[cases.len() - 3]), "plain rows take the fast path");
+        assert!(agrees(cases[cases.len() - 2]), "plain rows take the fast path");
     }
 
     const TOKENS: &[&str] = &[

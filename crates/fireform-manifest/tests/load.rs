@@ -140,3 +140,88 @@ fn missing_reference_suggests_nearest() {
     assert!(rendered.contains("refers to `dataset/chat`, which is not defined"), "{rendered}");
     assert!(rendered.contains("did you mean `dataset/chats`?"), "{rendered}");
 }
+
+/// Dataset rows, written with keys out of alphabetical order in block and flow style, with
+/// nesting, non-ASCII text, floats and a `${…}` string.
+const ROWS: &str = r#"
+kind: Dataset
+name: chats
+spec:
+  rows:
+    - messages:
+        - role: user
+          content: "héllo ${deployment/base}"
+        - {role: assistant, content: 日本語, weight: 0.5}
+      z: {b: 1, a: [1e-05, -0.25, ~, true]}
+    - {prompt: p, completion: c}
+"#;
+
+#[test]
+fn inline_rows_keep_written_key_order_on_both_yaml_paths() {
+    let expected = serde_json::json!([
+        {
+            "messages": [
+                {"role": "user", "content": "héllo ${deployment/base}"},
+                {"role": "assistant", "content": "日本語", "weight": 0.5}
+            ],
+            "z": {"b": 1, "a": [1e-05, -0.25, null, true]}
+        },
+        {"prompt": "p", "completion": "c"}
+    ]);
+    let key_order = |rows: &[serde_json::Value]| -> Vec<Vec<String>> {
+        let mut orders = Vec::new();
+        let mut stack: Vec<&serde_json::Value> = rows.iter().collect();
+        while let Some(value) = stack.pop() {
+            match value {
+                serde_json::Value::Object(entries) => {
+                    orders.push(entries.keys().cloned().collect());
+                    stack.extend(entries.values());
+                }
+                serde_json::Value::Array(items) => stack.extend(items),
+                _ => {}
+            }
+        }
+        orders
+    };
+    // `1e-05` is not a plain decimal, so this text already goes through serde-saphyr; the
+    // variant without it takes the fast path. An anchor forces serde-saphyr on the other.
+    let fast = ROWS.replace("1e-05", "0.00001");
+    let slow = fast.replace("name: chats", "name: &n chats");
+    let mut seen = Vec::new();
+    for text in [ROWS.to_owned(), fast, slow] {
+        let manifest = load_str(Path::new("main.yaml"), &text).unwrap();
+        let chats = &manifest.resources[&"dataset/chats".parse::<ResourceAddr>().unwrap()];
+        let rows = chats.inline_rows.as_deref().unwrap();
+        assert_eq!(serde_json::Value::Array(rows.to_vec()), expected, "{text}");
+        // `json!` and the loader both keep insertion order; equality alone ignores it.
+        assert_eq!(key_order(rows), key_order(expected.as_array().unwrap()), "{text}");
+        assert_eq!(key_order(rows)[0], ["prompt", "completion"]);
+        // Rows are data: the `${…}` text is not a reference.
+        assert!(chats.references().is_empty());
+        // The spec keeps the same rows as sorted maps.
+        let Value::List(spec_rows) = &chats.spec["rows"] else { panic!("rows not a list") };
+        let Value::Map(second) = &spec_rows[1] else { panic!("row not a map") };
+        assert_eq!(second.keys().collect::<Vec<_>>(), ["completion", "prompt"]);
+        seen.push(rows.to_vec());
+    }
+    assert!(seen.windows(2).all(|pair| pair[0] == pair[1]));
+}
+
+#[test]
+fn only_datasets_with_rows_have_inline_rows() {
+    let manifest = load_str(Path::new("main.yaml"), VALID).unwrap();
+    for (addr, resource) in &manifest.resources {
+        assert_eq!(resource.inline_rows.is_some(), addr.to_string() == "dataset/chats", "{addr}");
+    }
+}
+
+#[test]
+fn rows_reject_numbers_json_cannot_hold() {
+    // The YAML layer refuses non-finite floats, so rows are always valid JSON.
+    for (text, shown) in [("1e999", "`1e999`"), (".nan", "`.nan`"), ("-.inf", "`-.inf`")] {
+        let rendered =
+            errors(&format!("kind: Dataset\nname: d\nspec:\n  rows:\n    - {{score: {text}}}\n"));
+        assert!(rendered.contains(&format!("non-finite float {shown}")), "{rendered}");
+        assert!(rendered.contains("main.yaml:5:15"), "{rendered}");
+    }
+}

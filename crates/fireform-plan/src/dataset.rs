@@ -7,7 +7,7 @@
 //! non-ASCII escaped), joined by `\n`, under the file name `inmemory.jsonl`. Format and example
 //! count are detected from the content. This module reads nothing: callers pass the bytes.
 
-use fireform_core::Value;
+use serde_json::Value as Json;
 
 /// The file name the SDK uses for in-memory data.
 pub const INMEMORY_FILE_NAME: &str = "inmemory.jsonl";
@@ -57,8 +57,10 @@ pub fn content_dataset_id(content: &[u8], file_name: &str) -> String {
 }
 
 /// The bytes the SDK hashes and uploads for inline rows: each row as Python's `json.dumps`
-/// writes it, joined by `\n`, no trailing newline.
-pub fn rows_content(rows: &[Value]) -> Vec<u8> {
+/// writes it, joined by `\n`, no trailing newline. Object keys are written in the order the
+/// rows hold them, as Python writes a dict in insertion order: pass the manifest's
+/// [`fireform_manifest::Resource::inline_rows`], whose keys are in written order.
+pub fn rows_content(rows: &[Json]) -> Vec<u8> {
     let mut text = String::new();
     for (index, row) in rows.iter().enumerate() {
         if index > 0 {
@@ -69,16 +71,19 @@ pub fn rows_content(rows: &[Value]) -> Vec<u8> {
     text.into_bytes()
 }
 
-fn write_python_json(value: &Value, out: &mut String) {
+/// Writes `value` as `json.dumps(value)` does with its defaults: `", "` and `": "`
+/// separators, `ensure_ascii`, floats as `repr` writes them.
+fn write_python_json(value: &Json, out: &mut String) {
     match value {
-        Value::Null | Value::Ref(_) => out.push_str("null"),
-        Value::Bool(true) => out.push_str("true"),
-        Value::Bool(false) => out.push_str("false"),
-        Value::Int(number) => out.push_str(&number.to_string()),
-        Value::Float(number) => out.push_str(&python_float(*number)),
-        Value::String(text) => write_python_string(text, out),
-        Value::Duration(duration) => write_python_string(&format_duration(*duration), out),
-        Value::List(items) => {
+        Json::Null => out.push_str("null"),
+        Json::Bool(true) => out.push_str("true"),
+        Json::Bool(false) => out.push_str("false"),
+        Json::Number(number) => match number.as_f64() {
+            Some(float) if number.is_f64() => out.push_str(&python_float(float)),
+            _ => out.push_str(&number.to_string()),
+        },
+        Json::String(text) => write_python_string(text, out),
+        Json::Array(items) => {
             out.push('[');
             for (index, item) in items.iter().enumerate() {
                 if index > 0 {
@@ -88,7 +93,7 @@ fn write_python_json(value: &Value, out: &mut String) {
             }
             out.push(']');
         }
-        Value::Map(entries) => {
+        Json::Object(entries) => {
             out.push('{');
             for (index, (key, item)) in entries.iter().enumerate() {
                 if index > 0 {
@@ -103,16 +108,46 @@ fn write_python_json(value: &Value, out: &mut String) {
     }
 }
 
+/// A float as Python's `repr` writes it: the shortest digits that round-trip (as Rust's own
+/// formatting picks them), positional for decimal exponents -4 to 15 with at least one
+/// fractional digit (`1.0`, `0.0001`), scientific otherwise with a signed two-digit exponent
+/// at least (`1e-05`, `1.5e+16`).
 fn python_float(number: f64) -> String {
     if number.is_nan() {
-        "NaN".to_owned()
-    } else if number.is_infinite() {
-        if number > 0.0 { "Infinity".to_owned() } else { "-Infinity".to_owned() }
-    } else if number.fract() == 0.0 && number.abs() < 1e16 {
-        format!("{number:.1}")
-    } else {
-        format!("{number}")
+        return "NaN".to_owned();
     }
+    if number.is_infinite() {
+        return if number > 0.0 { "Infinity".to_owned() } else { "-Infinity".to_owned() };
+    }
+    if number == 0.0 {
+        return if number.is_sign_negative() { "-0.0".to_owned() } else { "0.0".to_owned() };
+    }
+    // `{:e}` gives the shortest round-trip digits as `d[.ddd]e[-]x`.
+    let scientific = format!("{number:e}");
+    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    let (sign, mantissa) = match mantissa.strip_prefix('-') {
+        Some(unsigned) => ("-", unsigned),
+        None => ("", mantissa),
+    };
+    if !(-4..16).contains(&exponent) {
+        let exponent_sign = if exponent < 0 { '-' } else { '+' };
+        return format!("{sign}{mantissa}e{exponent_sign}{:02}", exponent.unsigned_abs());
+    }
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let point = exponent + 1; // digits before the decimal point
+    let (whole, fraction) = if point <= 0 {
+        let zeros = "0".repeat(point.unsigned_abs() as usize);
+        ("0".to_owned(), format!("{zeros}{digits}"))
+    } else {
+        let point = point as usize;
+        if digits.len() <= point {
+            (format!("{digits}{}", "0".repeat(point - digits.len())), "0".to_owned())
+        } else {
+            (digits[..point].to_owned(), digits[point..].to_owned())
+        }
+    };
+    format!("{sign}{whole}.{fraction}")
 }
 
 fn write_python_string(text: &str, out: &mut String) {
@@ -182,7 +217,7 @@ pub fn example_count(content: &[u8]) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
+    use std::path::Path;
 
     use super::*;
 
@@ -199,31 +234,126 @@ mod tests {
         assert_eq!(content_dataset_id(b"abc", "Train.jsonl"), "dataset-870159354--rain-jsonl");
     }
 
+    /// Rows parsed with their keys in written order, as the manifest keeps them.
+    fn rows(text: &str) -> Vec<Json> {
+        serde_json::from_str(text).unwrap()
+    }
+
+    /// Each case: the rows (as JSON, keys in written order), then the content and the id
+    /// computed by CPython 3.11's `json.dumps` and `mmh3.hash(content, signed=False)`.
+    const SDK_CASES: &[(&str, &str, &str)] = &[
+        (
+            // The SDK's own vector: `role` before `content`.
+            r#"[{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"hello"}]}]"#,
+            r#"{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}"#,
+            "dataset-520882913-inmemory-jsonl",
+        ),
+        (
+            r#"[{"z": {"b": 1, "a": [{"y": null, "x": true}, -7]}, "a": false, "m": []}, {"k": {}}]"#,
+            "{\"z\": {\"b\": 1, \"a\": [{\"y\": null, \"x\": true}, -7]}, \"a\": false, \"m\": []}\n{\"k\": {}}",
+            "dataset-126619919-inmemory-jsonl",
+        ),
+        (
+            r#"[{"text": "héllo wörld — 日本語 😀", "q": "tab\there \"quoted\" back\\slash\nnew\u0001\u007f/"}]"#,
+            r#"{"text": "h\u00e9llo w\u00f6rld \u2014 \u65e5\u672c\u8a9e \ud83d\ude00", "q": "tab\there \"quoted\" back\\slash\nnew\u0001\u007f/"}"#,
+            "dataset-621740432-inmemory-jsonl",
+        ),
+        (
+            "[{\"values\": [1.0, 0.5, -0.25, 1e-05, 0.0001, 1e16, 9999999999999998.0, 1.5e-7, 123456789.125, 0.1, -0.0, 3.141592653589793, 1e300, 2.5e-300, 100.0, 12345678901234567890.0]}]",
+            "{\"values\": [1.0, 0.5, -0.25, 1e-05, 0.0001, 1e+16, 9999999999999998.0, 1.5e-07, 123456789.125, 0.1, -0.0, 3.141592653589793, 1e+300, 2.5e-300, 100.0, 1.2345678901234567e+19]}",
+            "dataset-2040011687-inmemory-jsonl",
+        ),
+        (
+            // Keys already in order: the id fireform computed before key order was kept.
+            r#"[{"completion": "b", "prompt": "a"}, {"completion": "d", "prompt": "c"}]"#,
+            "{\"completion\": \"b\", \"prompt\": \"a\"}\n{\"completion\": \"d\", \"prompt\": \"c\"}",
+            "dataset-1398034671-inmemory-jsonl",
+        ),
+    ];
+
     #[test]
     fn inline_rows_match_the_sdk() {
-        let message = |role: &str, content: &str| {
-            Value::Map(BTreeMap::from([
-                ("content".to_owned(), Value::String(content.to_owned())),
-                ("role".to_owned(), Value::String(role.to_owned())),
-            ]))
-        };
-        // The SDK's vector lists `role` before `content`; maps here are key-ordered, so the
-        // vector is reproduced with the SDK's exact bytes, and the serialiser is checked
-        // separately below.
-        let sdk_bytes = br#"{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}"#;
-        assert_eq!(
-            content_dataset_id(sdk_bytes, INMEMORY_FILE_NAME),
-            "dataset-520882913-inmemory-jsonl"
-        );
-        let row = Value::Map(BTreeMap::from([(
-            "messages".to_owned(),
-            Value::List(vec![message("user", "hi"), message("assistant", "héllo")]),
-        )]));
-        assert_eq!(
-            String::from_utf8(rows_content(&[row.clone(), row])).unwrap(),
-            "{\"messages\": [{\"content\": \"hi\", \"role\": \"user\"}, {\"content\": \"h\\u00e9llo\", \"role\": \"assistant\"}]}\n\
-             {\"messages\": [{\"content\": \"hi\", \"role\": \"user\"}, {\"content\": \"h\\u00e9llo\", \"role\": \"assistant\"}]}"
-        );
+        for (input, sdk_content, sdk_id) in SDK_CASES {
+            let content = rows_content(&rows(input));
+            assert_eq!(String::from_utf8(content.clone()).unwrap(), *sdk_content, "{input}");
+            assert_eq!(content_dataset_id(&content, INMEMORY_FILE_NAME), *sdk_id, "{input}");
+        }
+    }
+
+    /// Floats by bit pattern, and `json.dumps` of each from CPython 3.11.
+    const PYTHON_FLOATS: &[(u64, &str)] = &[
+        (0x4236_11b7_c27c_e805, "94786536060.90633"),
+        (0x5155_71d2_f4f5_a861, "6.509344730398538e+83"),
+        (0x0cd6_f819_5083_07d5, "8.212742919913083e-247"),
+        (0x2aaa_dfb3_02a9_c396, "3.749565844198488e-103"),
+        (0x7e0_8106_a21a_ab72, "9.7625510559292e-271"),
+        (0x3d2d_90e1_194d_cca1, "5.2519650381145145e-14"),
+        (0x4657_0469_80db_ea27, "7.294452894392176e+30"),
+        (0x4012_9fc3_5aed_84e9, "4.65601865839674"),
+        (0x1, "5e-324"),
+        (0x7fef_ffff_ffff_ffff, "1.7976931348623157e+308"),
+        (0x3f1a_36e2_eb1c_432d, "0.0001"),
+        (0x3f1a_36e2_eb1c_432c, "9.999999999999999e-05"),
+        (0x430c_6bf5_2634_0000, "1000000000000000.0"),
+        (0x4341_c379_37e0_8000, "1e+16"),
+        (0x405e_dd2f_1a9f_be77, "123.456"),
+        (0x4340_0000_0000_0000, "9007199254740992.0"),
+        (0x3fd3_3333_3333_3333, "0.3"),
+        (0xc1cc_624d_b0e6_dd45, "-952408929.8036276"),
+        (0x436f_b220_1639_dcb3, "7.137260127694991e+16"),
+        (0x3fb2_2da7_76f5_9240, "0.07100912718085173"),
+        (0x3f0e_b889_bcce_e739, "5.859537450399053e-05"),
+        (0xbf1c_0025_4c5f_4eb8, "-0.00010681369448600319"),
+        (0xc3a6_b8eb_e8e3_9a19, "-8.186589250163212e+17"),
+        (0x429c_6767_3e89_e726, "7807609840249.787"),
+        (0xc0f6_5e7e_ec72_2167, "-91623.9327260308"),
+        (0xbe72_635d_8519_8bf4, "-6.85011809719675e-08"),
+        (0xbfb6_8d0d_3fc5_9625, "-0.08808977896622901"),
+    ];
+
+    #[test]
+    fn floats_are_written_as_python_writes_them() {
+        for (bits, python) in PYTHON_FLOATS {
+            assert_eq!(python_float(f64::from_bits(*bits)), *python, "{bits:#x}");
+        }
+        assert_eq!(python_float(f64::NAN), "NaN");
+        assert_eq!(python_float(f64::NEG_INFINITY), "-Infinity");
+    }
+
+    #[test]
+    fn manifest_rows_get_the_sdk_id_through_the_planner() {
+        // End to end through the manifest loader, both YAML paths (an anchor sends the file
+        // through serde-saphyr), and the planner's desired object.
+        let chat = "kind: Dataset\nname: chats\nspec:\n  rows:\n    - messages:\n        - {role: user, content: hi}\n        - role: assistant\n          content: hello\n";
+        let slow = chat.replace("name: chats", "name: &n chats");
+        for text in [chat.to_owned(), slow] {
+            let manifest = fireform_manifest::load_str(Path::new("m.yaml"), &text).unwrap();
+            let resource = manifest.resources.values().next().unwrap();
+            let desired = crate::kinds::desired(
+                resource,
+                "acct",
+                &manifest.project_dir,
+                &crate::kinds::Catalog::default(),
+                &|_| crate::kinds::Resolved::Unknown,
+            )
+            .unwrap();
+            let id = "dataset-520882913-inmemory-jsonl";
+            assert_eq!(desired.id.as_deref(), Some(id), "{text}");
+            assert_eq!(desired.content_id.as_deref(), Some(id));
+            assert_eq!(
+                desired.remote_name.as_deref(),
+                Some("accounts/acct/datasets/dataset-520882913-inmemory-jsonl")
+            );
+            let upload = desired.upload.unwrap();
+            assert_eq!(upload.file_name, INMEMORY_FILE_NAME);
+            assert_eq!(
+                upload.source,
+                crate::kinds::UploadSource::Inline {
+                    content: String::from_utf8(rows_content(&rows(SDK_CASES[0].0))).unwrap()
+                }
+            );
+            assert_eq!(desired.body.get("format"), Some(&Json::String("CHAT".to_owned())));
+        }
     }
 
     #[test]

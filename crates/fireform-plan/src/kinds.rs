@@ -276,8 +276,7 @@ fn dataset(
         Some(Value::String(id)) => Some(id.clone()),
         _ => None,
     };
-    let (content, file_name, source) = match (resource.spec.get("path"), resource.spec.get("rows"))
-    {
+    let (content, file_name, source) = match (resource.spec.get("path"), &resource.inline_rows) {
         (Some(Value::String(path)), _) => {
             let absolute = project_dir.join(path);
             let content = std::fs::read(&absolute).map_err(|error| DesiredError::DatasetFile {
@@ -291,7 +290,8 @@ fn dataset(
             let source = UploadSource::File { path: absolute.display().to_string() };
             (content, file_name, source)
         }
-        (_, Some(Value::List(rows))) => {
+        (_, Some(rows)) => {
+            // The written key order, not the spec's sorted maps: the SDK hashes that order.
             let content = dataset::rows_content(rows);
             let source =
                 UploadSource::Inline { content: String::from_utf8_lossy(&content).into_owned() };
