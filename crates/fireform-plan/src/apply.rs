@@ -544,7 +544,7 @@ async fn apply_one<P: Provider>(
     change: &ResourceChange,
 ) -> Result<Option<String>, StepError> {
     let Some(planned) = &change.planned else {
-        return refresh_record(context, change).map(|()| None);
+        return refresh_record(context, change).await.map(|()| None);
     };
     let kind = change.addr.kind;
     match change.action {
@@ -562,7 +562,8 @@ async fn apply_one<P: Provider>(
                     source,
                 })?
                 .ok_or_else(|| StepError::Vanished { name: name.clone() })?;
-            record(context, change, planned, &resolve_body(context, planned)?, &object, false)?;
+            let body = resolve_body(context, planned)?;
+            record(context, change, planned, &body, &object, false).await?;
             if !planned.mask.is_empty() {
                 update(context, change, planned, &name).await?;
             }
@@ -599,7 +600,7 @@ async fn apply_one<P: Provider>(
                     .ok_or_else(|| StepError::Vanished { name: name.clone() })?,
                 _ => Object::new(),
             };
-            record(context, change, planned, &body, &object, true)?;
+            record(context, change, planned, &body, &object, true).await?;
             Ok(planned.id.clone())
         }
         Action::NoOp => {
@@ -680,23 +681,23 @@ async fn create<P: Provider>(
         .or_else(|| planned.remote_name.clone())
         .unwrap_or_default();
     let id = kinds::id_of(&name).to_owned();
-    record(context, change, planned, &body, &created, false)?;
+    record(context, change, planned, &body, &created, false).await?;
     if let Some((file_name, content)) = content
         && created.get("state").and_then(Json::as_str) != Some("READY")
         && let Err(source) = context.provider.upload_dataset(&name, &file_name, content).await
     {
         // No half-registered dataset: remove it from the account and from state.
         let _ = context.provider.delete(kind, &name).await;
-        forget(context, &change.addr, &name)?;
+        forget(context, &change.addr, &name).await?;
         return Err(StepError::Provider { doing: "upload", name, source });
     }
     if planned.wait {
         let result = wait_ready(context, kind, &name, planned.timeouts.create).await;
         match result {
-            Ok(object) => record(context, change, planned, &body, &object, false)?,
+            Ok(object) => record(context, change, planned, &body, &object, false).await?,
             Err(StepError::Interrupted) => return Err(StepError::Interrupted),
             Err(error) => {
-                taint(context, &change.addr)?;
+                taint(context, &change.addr).await?;
                 return Err(error);
             }
         }
@@ -780,11 +781,16 @@ async fn update<P: Provider>(
         };
         body.insert(field.clone(), merged);
     }
+    for field in kinds::sent_on_every_update(kind) {
+        if let Some(value) = desired.get(*field).or_else(|| current.get(*field)) {
+            body.entry(*field).or_insert_with(|| value.clone());
+        }
+    }
     let updated =
         context.provider.update(kind, name, body, &planned.mask).await.map_err(|source| {
             StepError::Provider { doing: "update", name: name.to_owned(), source }
         })?;
-    record(context, change, planned, &desired, &updated, false)
+    record(context, change, planned, &desired, &updated, false).await
 }
 
 async fn delete<P: Provider>(
@@ -794,7 +800,7 @@ async fn delete<P: Provider>(
     let Some(prior) = &change.prior else { return Ok(()) };
     let kind = change.addr.kind;
     if change.action == Action::Forget || prior.ownership == Ownership::ReadOnly {
-        return forget(context, &change.addr, &prior.remote_name);
+        return forget(context, &change.addr, &prior.remote_name).await;
     }
     let name = &prior.remote_name;
     context.provider.delete(kind, name).await.map_err(|source| StepError::Provider {
@@ -820,10 +826,10 @@ async fn delete<P: Provider>(
             StepError::Provider { doing: "delete output dataset", name: output.clone(), source }
         })?;
     }
-    forget(context, &change.addr, name)
+    forget(context, &change.addr, name).await
 }
 
-fn record<P>(
+async fn record<P>(
     context: &Context<'_, P>,
     change: &ResourceChange,
     planned: &Planned,
@@ -857,16 +863,20 @@ fn record<P>(
     resource.dependencies = planned.dependencies.iter().cloned().collect();
     context
         .store
-        .update(|state| {
+        .update_async(|state| {
             state.upsert(resource);
         })
+        .await
         .map_err(StepError::State)
 }
 
-fn refresh_record<P>(context: &Context<'_, P>, change: &ResourceChange) -> Result<(), StepError> {
+async fn refresh_record<P>(
+    context: &Context<'_, P>,
+    change: &ResourceChange,
+) -> Result<(), StepError> {
     context
         .store
-        .update(|state| {
+        .update_async(|state| {
             if let Some(recorded) = state.resource_mut(&change.addr) {
                 for field in &change.fields {
                     let top = field.path.split('.').next().unwrap_or(&field.path);
@@ -886,30 +896,37 @@ fn refresh_record<P>(context: &Context<'_, P>, change: &ResourceChange) -> Resul
                 recorded.touch();
             }
         })
+        .await
         .map_err(StepError::State)
 }
 
-fn forget<P>(context: &Context<'_, P>, addr: &ResourceAddr, name: &str) -> Result<(), StepError> {
+async fn forget<P>(
+    context: &Context<'_, P>,
+    addr: &ResourceAddr,
+    name: &str,
+) -> Result<(), StepError> {
     context
         .store
-        .update(|state| {
+        .update_async(|state| {
             // A replacement created first may already hold the address: keep it.
             if state.resource(addr).is_some_and(|recorded| recorded.remote_name == name) {
                 state.remove(addr);
             }
         })
+        .await
         .map_err(StepError::State)
 }
 
-fn taint<P>(context: &Context<'_, P>, addr: &ResourceAddr) -> Result<(), StepError> {
+async fn taint<P>(context: &Context<'_, P>, addr: &ResourceAddr) -> Result<(), StepError> {
     context
         .store
-        .update(|state| {
+        .update_async(|state| {
             if let Some(recorded) = state.resource_mut(addr) {
                 recorded.tainted = true;
                 recorded.touch();
             }
         })
+        .await
         .map_err(StepError::State)
 }
 
@@ -920,45 +937,23 @@ fn poll_interval(options: &ApplyOptions, waited: Duration) -> Duration {
     (waited / 10).clamp(options.poll_min, options.poll_max.max(options.poll_min))
 }
 
-async fn wait_ready<P: Provider>(
-    context: &Context<'_, P>,
-    kind: ResourceKind,
-    name: &str,
-    limit_secs: u64,
-) -> Result<Object, StepError> {
-    let limit = Duration::from_secs(limit_secs);
-    let started = Instant::now();
-    loop {
-        if context.interrupt.level() >= 2 {
-            return Err(StepError::Interrupted);
-        }
-        let object = context
-            .provider
-            .get(kind, name)
-            .await
-            .map_err(|source| StepError::Provider { doing: "read", name: name.to_owned(), source })?
-            .ok_or_else(|| StepError::Vanished { name: name.to_owned() })?;
-        let last = match kinds::readiness(kind, &object) {
-            Readiness::Ready => return Ok(object),
-            Readiness::Failed(message) => {
-                return Err(StepError::Failed { name: name.to_owned(), message });
-            }
-            Readiness::InProgress(state) => state,
-        };
-        if started.elapsed() >= limit {
-            return Err(StepError::Timeout { name: name.to_owned(), limit, last });
-        }
-        let interval = poll_interval(context.options, started.elapsed());
-        context.provider.sleep(interval.min(limit.saturating_sub(started.elapsed()))).await;
-    }
+/// What one look at an object being waited for found.
+enum Look<T> {
+    /// The wait is over.
+    Done(T),
+    /// Still on its way, in this state.
+    Waiting(String),
 }
 
-async fn wait_gone<P: Provider>(
+/// Polls `name` until `look` says it is done or fails, within `limit_secs`. A second Ctrl-C
+/// stops the wait.
+async fn poll<P: Provider, T>(
     context: &Context<'_, P>,
     kind: ResourceKind,
     name: &str,
     limit_secs: u64,
-) -> Result<(), StepError> {
+    look: impl Fn(Option<Object>) -> Result<Look<T>, StepError>,
+) -> Result<T, StepError> {
     let limit = Duration::from_secs(limit_secs);
     let started = Instant::now();
     loop {
@@ -968,21 +963,51 @@ async fn wait_gone<P: Provider>(
         let object = context.provider.get(kind, name).await.map_err(|source| {
             StepError::Provider { doing: "read", name: name.to_owned(), source }
         })?;
-        let Some(object) = object else { return Ok(()) };
-        let state = object.get("state").and_then(Json::as_str).unwrap_or_default();
-        if matches!(state, "DELETED" | "JOB_STATE_DELETED") {
-            return Ok(());
-        }
+        let last = match look(object)? {
+            Look::Done(done) => return Ok(done),
+            Look::Waiting(state) => state,
+        };
         if started.elapsed() >= limit {
-            return Err(StepError::Timeout {
-                name: name.to_owned(),
-                limit,
-                last: state.to_owned(),
-            });
+            return Err(StepError::Timeout { name: name.to_owned(), limit, last });
         }
         let interval = poll_interval(context.options, started.elapsed());
         context.provider.sleep(interval.min(limit.saturating_sub(started.elapsed()))).await;
     }
+}
+
+async fn wait_ready<P: Provider>(
+    context: &Context<'_, P>,
+    kind: ResourceKind,
+    name: &str,
+    limit_secs: u64,
+) -> Result<Object, StepError> {
+    poll(context, kind, name, limit_secs, |object| {
+        let object = object.ok_or_else(|| StepError::Vanished { name: name.to_owned() })?;
+        match kinds::readiness(kind, &object) {
+            Readiness::Ready => Ok(Look::Done(object)),
+            Readiness::Failed(message) => Err(StepError::Failed { name: name.to_owned(), message }),
+            Readiness::InProgress(state) => Ok(Look::Waiting(state)),
+        }
+    })
+    .await
+}
+
+async fn wait_gone<P: Provider>(
+    context: &Context<'_, P>,
+    kind: ResourceKind,
+    name: &str,
+    limit_secs: u64,
+) -> Result<(), StepError> {
+    poll(context, kind, name, limit_secs, |object| {
+        let state = object
+            .as_ref()
+            .map(|object| object.get("state").and_then(Json::as_str).unwrap_or_default());
+        Ok(match state {
+            None | Some("DELETED" | "JOB_STATE_DELETED") => Look::Done(()),
+            Some(state) => Look::Waiting(state.to_owned()),
+        })
+    })
+    .await
 }
 
 #[cfg(test)]

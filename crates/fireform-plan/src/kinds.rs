@@ -419,6 +419,15 @@ pub(crate) enum Readiness {
     Failed(String),
 }
 
+/// Fields the API wants in every update body of `kind` even when they do not change (the
+/// mask keeps them from counting as changes): a deployment PATCH must carry `baseModel`.
+pub(crate) fn sent_on_every_update(kind: ResourceKind) -> &'static [&'static str] {
+    match kind {
+        ResourceKind::Deployment => &["baseModel"],
+        _ => &[],
+    }
+}
+
 /// Classifies an observed object of `kind`.
 pub(crate) fn readiness(kind: ResourceKind, object: &Object) -> Readiness {
     let state = object.get("state").and_then(Json::as_str).unwrap_or("STATE_UNSPECIFIED");

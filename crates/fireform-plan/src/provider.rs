@@ -45,7 +45,8 @@ pub trait Provider {
     ) -> Result<Object, ProviderError>;
 
     /// Updates the fields listed in `mask` (camelCase top-level field names) to the values in
-    /// `body`. Returns the updated object.
+    /// `body`. Returns the updated object. `body` also carries the fields the API wants on every
+    /// update of the kind (a deployment's `baseModel`), outside the mask.
     async fn update(
         &self,
         kind: ResourceKind,

@@ -245,15 +245,7 @@ impl Provider for FireworksProvider {
         let client = &self.client;
         match kind {
             ResourceKind::Deployment => {
-                // The API wants `baseModel` on every deployment PATCH; the mask keeps it from
-                // counting as a change.
-                let mut body = body;
-                if !body.contains_key("baseModel")
-                    && let Some(current) = absent_if_not_found(client.get_deployment(id).await)?
-                    && let Some(base_model) = current.base_model
-                {
-                    body.insert("baseModel".to_owned(), Json::String(base_model));
-                }
+                // The engine sends `baseModel`, which the API wants on every deployment PATCH.
                 let deployment: Deployment = from_object(body)?;
                 to_object(
                     &client.update_deployment(id, &deployment, &fields).await.map_err(map_error)?,
