@@ -310,7 +310,8 @@ impl FromStr for RateLimit {
     }
 }
 
-/// "Any resource of `collection` whose id matches `pattern` fails": deployments go `FAILED`, jobs
+/// "Any resource of `collection` whose id matches `pattern` fails": deployments go `FAILED` (when
+/// created, or at their next update or scale when the rule is added later), jobs
 /// `JOB_STATE_FAILED`, deployed models fail to load (`STATE_UNSPECIFIED` with an error status),
 /// datasets refuse `:validateUpload`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,5 +1,8 @@
 //! Deployments: create (`deploymentId`, `validateOnly`), get, list (`showDeleted`), patch, delete
 //! (soft by default, `hard=true`), `:scale` and `:undelete`, with the GPU quota and fail rules.
+//! A fail rule fails a matching deployment when it is created, and also when a settled one is
+//! later updated or scaled (a rule added at run time fails a serving deployment at its next
+//! change, as a real one can fail while it updates).
 //!
 //! Lifecycle timing is scheduled here and applied by `lifecycle`; nothing here waits.
 
@@ -165,24 +168,31 @@ fn update(request: &Request, name: &str) -> Result<Reply, ApiError> {
     updated.desired_replica_count = Some(desired);
     updated.update_time = Some(rfc3339(now));
     let update_delay = ms(state.config().timings.deployment_update);
+    let end = update_end(state, name);
     let tracked =
         world.deployments.get_mut(name).ok_or_else(|| ApiError::not_found("deployment", name))?;
-    let due = start_update(tracked, &mut updated, now + update_delay);
+    let due = start_update(tracked, &mut updated, Step::at(now + update_delay, end));
     tracked.resource = updated.clone();
     world.track(Collection::Deployments, name, due);
     world.dirty = true;
     Reply::json(&updated, Some(name.to_owned()))
 }
 
-/// A settled deployment goes UPDATING until `ready_at`; one still creating keeps its schedule.
-fn start_update(
-    tracked: &mut Tracked<Deployment>,
-    deployment: &mut Deployment,
-    ready_at: u64,
-) -> Due {
+/// How an update or scale of deployment `name` ends: READY, or FAILED when a fail rule in force
+/// now matches it.
+fn update_end(state: &crate::state::EmulatorState, name: &str) -> Phase {
+    let id = name.rsplit('/').next().unwrap_or(name);
+    match state.failure_for(Collection::Deployments, id) {
+        Some(message) => Phase::Failed { message },
+        None => Phase::Ready,
+    }
+}
+
+/// A settled deployment goes UPDATING until `end`; one still creating keeps its schedule.
+fn start_update(tracked: &mut Tracked<Deployment>, deployment: &mut Deployment, end: Step) -> Due {
     if matches!(deployment.state, Some(DeploymentState::Ready | DeploymentState::Updating)) {
         deployment.state = Some(DeploymentState::Updating);
-        tracked.schedule(vec![Step::at(ready_at, Phase::Ready)])
+        tracked.schedule(vec![end])
     } else {
         tracked.due()
     }
@@ -197,6 +207,7 @@ fn scale(request: &Request, name: &str) -> Result<Reply, ApiError> {
     let state = &request.state;
     let mut world = state.world();
     let update_delay = ms(state.config().timings.deployment_update);
+    let end = update_end(state, name);
     let tracked =
         world.deployments.get_mut(name).ok_or_else(|| ApiError::not_found("deployment", name))?;
     check_alive(&tracked.resource, name)?;
@@ -210,7 +221,7 @@ fn scale(request: &Request, name: &str) -> Result<Reply, ApiError> {
     let mut deployment = tracked.resource.clone();
     deployment.desired_replica_count = Some(replicas);
     deployment.update_time = Some(rfc3339(now));
-    let due = start_update(tracked, &mut deployment, now + update_delay);
+    let due = start_update(tracked, &mut deployment, Step::at(now + update_delay, end));
     tracked.resource = deployment;
     world.track(Collection::Deployments, name, due);
     world.dirty = true;

@@ -189,6 +189,38 @@ async fn fail_rules_fail_matching_resources() {
 }
 
 #[tokio::test]
+async fn a_fail_rule_added_at_run_time_fails_a_serving_deployment_at_its_next_change() {
+    let emulator = emulator(instant()).await;
+    for id in ["patched", "scaled", "untouched"] {
+        let body = json!({"baseModel": BASE, "maxReplicaCount": 2});
+        post(&emulator, &format!("/deployments?deploymentId={id}"), body).await;
+        wait_for(&emulator, &format!("/deployments/{id}"), "state", "READY").await;
+    }
+    emulator.add_fail_rule("deployments:*ed=node lost".parse().unwrap());
+
+    let (status, _, patched) = call(
+        &emulator,
+        Method::PATCH,
+        "/deployments/patched?updateMask=maxReplicaCount",
+        Some(json!({"maxReplicaCount": 1})),
+    )
+    .await;
+    assert_eq!(status, 200, "{patched}");
+    let failed = wait_for(&emulator, "/deployments/patched", "state", "FAILED").await;
+    assert_eq!(failed["status"]["message"], "node lost");
+
+    let (status, _) =
+        post(&emulator, "/deployments/scaled:scale", json!({"replicaCount": 1})).await;
+    assert_eq!(status, 200);
+    let failed = wait_for(&emulator, "/deployments/scaled", "state", "FAILED").await;
+    assert_eq!(failed["status"]["message"], "node lost");
+
+    // A rule alone changes nothing: only a change makes the deployment fail.
+    let (_, untouched) = get(&emulator, "/deployments/untouched").await;
+    assert_eq!(untouched["state"], "READY", "{untouched}");
+}
+
+#[tokio::test]
 async fn jobs_progress_through_states_and_cancel() {
     let timings = Timings { job: std::time::Duration::from_secs(600), ..Timings::instant() };
     let emulator = emulator(EmulatorConfig { timings, ..EmulatorConfig::default() }).await;
