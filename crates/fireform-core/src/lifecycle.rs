@@ -12,6 +12,9 @@ pub struct Lifecycle {
     pub ignore_changes: Vec<String>,
     /// On replace, create the new resource before destroying the old one, where ids allow.
     pub create_before_destroy: bool,
+    /// For jobs: keep what the job produced (a fine-tuning job's output model, a batch job's
+    /// output dataset) when the job is destroyed, instead of deleting it with the job.
+    pub keep_outputs: bool,
     /// Per-action time limits; `None` means the kind's default.
     pub timeouts: Timeouts,
 }

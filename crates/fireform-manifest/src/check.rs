@@ -956,15 +956,37 @@ impl Checker<'_, '_> {
         for (key, value) in self.entries(entries, "`lifecycle`") {
             let path = format!("lifecycle.{}", key.text);
             match key.text.as_str() {
-                "preventDestroy" | "createBeforeDestroy" => {
+                "preventDestroy" | "createBeforeDestroy" | "keepOutputs" => {
                     self.remember(&path, key, value);
-                    match value.value {
-                        NodeValue::Bool(flag) if key.text == "preventDestroy" => {
-                            lifecycle.prevent_destroy = flag
-                        }
-                        NodeValue::Bool(flag) => lifecycle.create_before_destroy = flag,
+                    let NodeValue::Bool(flag) = value.value else {
+                        self.type_error(&format!("`{}`", key.text), "`true` or `false`", value);
+                        continue;
+                    };
+                    match key.text.as_str() {
+                        "preventDestroy" => lifecycle.prevent_destroy = flag,
+                        "createBeforeDestroy" => lifecycle.create_before_destroy = flag,
                         _ => {
-                            self.type_error(&format!("`{}`", key.text), "`true` or `false`", value)
+                            let job = kind_schema.is_none_or(|schema| {
+                                matches!(
+                                    schema.kind,
+                                    ResourceKind::SupervisedFineTuningJob
+                                        | ResourceKind::ReinforcementFineTuningJob
+                                        | ResourceKind::BatchInferenceJob
+                                )
+                            });
+                            if job {
+                                lifecycle.keep_outputs = flag;
+                            } else {
+                                let diagnostic = Diagnostic::error(
+                                    "`keepOutputs` only applies to jobs, which produce models and \
+                                     datasets",
+                                )
+                                .with_primary(self.key_span(key), "")
+                                .with_help_opt(Some(
+                                    "remove it: only jobs leave outputs behind".to_owned(),
+                                ));
+                                self.error(diagnostic);
+                            }
                         }
                     }
                 }

@@ -810,6 +810,12 @@ async fn delete<P: Provider>(
     })?;
     let timeout = change.planned.as_ref().map_or(1800, |planned| planned.timeouts.delete);
     wait_gone(context, kind, name, timeout).await?;
+    // The manifest's `keepOutputs` when the resource is still in it, else the one applied.
+    let keep_outputs =
+        change.planned.as_ref().map_or(prior.keep_outputs, |planned| planned.keep_outputs);
+    if keep_outputs {
+        return forget(context, &change.addr, name).await;
+    }
     if let Some(model) = &prior.output_model {
         context.provider.delete_model(model).await.map_err(|source| StepError::Provider {
             doing: "delete model",
@@ -857,6 +863,9 @@ async fn record<P>(
     }
     if let Some(content_id) = &planned.content_id {
         values.insert("contentId".to_owned(), Json::String(content_id.clone()));
+    }
+    if planned.keep_outputs {
+        values.insert("keepOutputs".to_owned(), Json::Bool(true));
     }
     let mut resource = ResourceState::new(change.addr.clone(), id, name, body.clone());
     resource.values = values;

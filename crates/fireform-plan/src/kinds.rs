@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
 use crate::dataset;
+use crate::plan::Planned;
 use crate::provider::Object;
 
 /// How a reference resolved at plan time.
@@ -537,6 +538,31 @@ pub(crate) fn attribute(
         (_, field) => from_body(field).or_else(|| from_applied(field)),
     };
     known.map_or(Resolved::Unknown, Resolved::Known)
+}
+
+/// The full name of what a planned job will write: a fine-tuning job's output model, a batch
+/// job's output dataset. `None` for other kinds, or where the server picks it.
+pub(crate) fn planned_output(
+    kind: ResourceKind,
+    account: &str,
+    planned: &Planned,
+) -> Option<String> {
+    let attribute_name = match kind {
+        ResourceKind::SupervisedFineTuningJob | ResourceKind::ReinforcementFineTuningJob => {
+            "outputModel"
+        }
+        ResourceKind::BatchInferenceJob => "outputDataset",
+        _ => return None,
+    };
+    let known = Known {
+        id: planned.id.as_deref(),
+        remote_name: planned.remote_name.as_deref(),
+        body: &planned.body,
+    };
+    match attribute(kind, account, attribute_name, Some(known), None) {
+        Resolved::Known(Json::String(name)) => Some(name),
+        _ => None,
+    }
 }
 
 /// What is known of a resource before it is applied: its id, full name and body.

@@ -30,5 +30,7 @@ pub use plan::{
 };
 pub use planner::{PlanError, PlanInput, PlanOptions, plan, plan_destroy, plan_refresh_only};
 pub use provider::{Object, Provider, ProviderError, ProviderErrorKind};
-pub use refresh::{Observed, catalog_only, kinds_to_refresh, needs_catalog, refresh};
+pub use refresh::{
+    Observed, catalog_only, kinds_to_refresh, models_to_probe, needs_catalog, probe_models, refresh,
+};
 pub use render::render;

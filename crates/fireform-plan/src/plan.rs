@@ -164,6 +164,10 @@ pub struct Prior {
     /// For batch inference jobs: the dataset it wrote, which destroy removes too.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_dataset: Option<String>,
+    /// For jobs applied with `lifecycle.keepOutputs`: destroy leaves the output model or
+    /// dataset in the account.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub keep_outputs: bool,
 }
 
 /// The object apply will create or update.
@@ -199,6 +203,10 @@ pub struct Planned {
     /// Create the replacement before destroying the old object.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub create_before_destroy: bool,
+    /// For jobs: leave the output model or dataset in the account when the job is destroyed
+    /// (`lifecycle.keepOutputs`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub keep_outputs: bool,
     /// Wait until it is ready (READY, DEPLOYED, COMPLETED) before dependents start.
     pub wait: bool,
     /// Time limits, in seconds.

@@ -107,6 +107,9 @@ pub fn plan(input: PlanInput<'_>, options: &PlanOptions) -> Result<Plan, PlanErr
                 planned: None,
             }
         };
+        if let Err(message) = check_outputs(input, resource, recorded, &mut change) {
+            problems.push((addr.clone(), message));
+        }
         if let Err(message) = check_prevent_destroy(resource, &change) {
             problems.push((addr.clone(), message));
         }
@@ -180,15 +183,19 @@ pub fn plan_destroy(
     let mut changes = Vec::new();
     for addr in &selected {
         let Some(recorded) = state.resource(addr) else { continue };
-        if let Some(resource) = manifest.and_then(|manifest| manifest.get(addr))
-            && resource.lifecycle.prevent_destroy
-        {
+        let resource = manifest.and_then(|manifest| manifest.get(addr));
+        if resource.is_some_and(|resource| resource.lifecycle.prevent_destroy) {
             problems.push((
                 addr.clone(),
                 "`lifecycle.preventDestroy` is set; remove it from the manifest to destroy this resource".to_owned(),
             ));
         }
-        changes.push(removal(recorded, observed));
+        let mut change = removal(recorded, observed);
+        // The manifest's `keepOutputs` counts as it is now, like `preventDestroy`.
+        if let (Some(resource), Some(prior)) = (resource, change.prior.as_mut()) {
+            prior.keep_outputs = resource.lifecycle.keep_outputs;
+        }
+        changes.push(change);
     }
     if !problems.is_empty() {
         return Err(PlanError { problems });
@@ -561,9 +568,78 @@ fn planned_of(graph: &Graph, resource: &Resource, desired: &Desired) -> Planned 
         ownership: desired.ownership.clone(),
         dependencies: graph.dependencies(&resource.addr).into_iter().cloned().collect(),
         create_before_destroy: false,
+        keep_outputs: resource.lifecycle.keep_outputs,
         wait: true,
         timeouts: PlannedTimeouts::for_kind(resource.addr.kind, &resource.lifecycle.timeouts),
     }
+}
+
+/// What a job about to be created or replaced will write must not be there already, unless it
+/// is this job's own earlier output: then the job is replaced and the old output goes first.
+fn check_outputs(
+    input: PlanInput<'_>,
+    resource: &Resource,
+    recorded: Option<&ResourceState>,
+    change: &mut ResourceChange,
+) -> Result<(), String> {
+    let kind = resource.addr.kind;
+    let Some(planned) = &change.planned else { return Ok(()) };
+    if !matches!(change.action, Action::Create | Action::Replace) {
+        return Ok(());
+    }
+    let recorded_output =
+        |field: &str| recorded.and_then(|recorded| recorded.values.get(field)?.as_str());
+    if kind == ResourceKind::BatchInferenceJob {
+        let output = kinds::planned_output(kind, input.account, planned);
+        if planned.keep_outputs
+            && change.action == Action::Replace
+            && output.is_some()
+            && output.as_deref() == recorded_output("outputDataset")
+        {
+            return Err(format!(
+                "`lifecycle.keepOutputs` keeps output dataset `{}` of the job being replaced, \
+                 and the new job would write the same dataset; give it another `outputDatasetId`",
+                output.unwrap_or_default()
+            ));
+        }
+        return Ok(());
+    }
+    let Some(model) = kinds::planned_output(kind, input.account, planned) else { return Ok(()) };
+    if input.observed.model_exists(&model) != Some(true) {
+        return Ok(());
+    }
+    if recorded_output("outputModel") == Some(model.as_str()) {
+        if planned.keep_outputs {
+            return Err(format!(
+                "`lifecycle.keepOutputs` keeps output model `{model}` of the job being replaced, \
+                 and the new job would write the same model; give it another `outputModel`"
+            ));
+        }
+        if change.action == Action::Create {
+            change.action = Action::Replace;
+            change.prior = recorded.map(prior_of);
+            change.reasons = vec![format!(
+                "the job is gone from the account but its output model `{model}` is left: the \
+                 model is deleted and the job runs again"
+            )];
+        }
+        return Ok(());
+    }
+    let owner = input.state.resources().find(|other| {
+        other.addr() != &resource.addr
+            && other.values.get("outputModel").and_then(Json::as_str) == Some(model.as_str())
+    });
+    Err(match owner {
+        Some(owner) => format!(
+            "output model `{model}` is already the output of `{}`; give this job another \
+             `outputModel`",
+            owner.addr()
+        ),
+        None => format!(
+            "output model `{model}` already exists in the account and this job did not produce \
+             it; give the job another `outputModel`, or delete the model"
+        ),
+    })
 }
 
 fn check_prevent_destroy(resource: &Resource, change: &ResourceChange) -> Result<(), String> {
@@ -596,6 +672,7 @@ fn prior_of(recorded: &ResourceState) -> Prior {
             }
             _ => None,
         },
+        keep_outputs: recorded.values.get("keepOutputs") == Some(&Json::Bool(true)),
     }
 }
 
@@ -622,6 +699,7 @@ fn prior_from_object(kind: ResourceKind, object: &Object) -> Prior {
             }
             _ => None,
         },
+        keep_outputs: false,
     }
 }
 

@@ -12,7 +12,8 @@ use fireform_state::StateDocument;
 use futures_util::future::join_all;
 use serde_json::Value as Json;
 
-use crate::kinds::Catalog;
+use crate::kinds::{self, Catalog};
+use crate::plan::{Action, Plan};
 use crate::provider::{Object, Provider, ProviderError};
 
 /// The account as read by a refresh: objects per kind, indexed by full name.
@@ -21,6 +22,8 @@ pub struct Observed {
     objects: BTreeMap<ResourceKind, Vec<Object>>,
     index: BTreeMap<ResourceKind, BTreeMap<String, usize>>,
     catalog: Option<Catalog>,
+    // Models looked up by name (see `probe_models`): whether each exists.
+    models: BTreeMap<String, bool>,
     /// Whether this came from the account (`false`: from state, `--refresh=false`).
     pub refreshed: bool,
     /// How many list calls the refresh made (for benchmarks and `--json` diagnostics).
@@ -53,6 +56,7 @@ impl Observed {
             objects,
             index,
             catalog: catalog.map(Catalog::from_models),
+            models: BTreeMap::new(),
             refreshed: true,
             list_calls: 0,
         }
@@ -78,6 +82,11 @@ impl Observed {
     /// Every object of `kind`.
     pub fn objects(&self, kind: ResourceKind) -> &[Object] {
         self.objects.get(&kind).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    /// Whether the model `name` exists, if it was looked up.
+    pub fn model_exists(&self, name: &str) -> Option<bool> {
+        self.models.get(name).copied()
     }
 
     pub(crate) fn catalog(&self) -> Catalog {
@@ -140,4 +149,34 @@ pub async fn catalog_only<P: Provider>(
     let mut observed = Observed::from_state(state);
     observed.catalog = Some(Catalog::from_models(&catalog));
     Ok(observed)
+}
+
+/// The output models of the jobs `plan` creates or replaces that were not looked up yet: a job
+/// must not write over a model that exists and is not its own, so the plan is made again once
+/// [`probe_models`] has looked them up. Empty when nothing new is trained, as in a plan with no
+/// changes.
+pub fn models_to_probe(plan: &Plan, observed: &Observed) -> BTreeSet<String> {
+    plan.changes
+        .iter()
+        .filter(|change| matches!(change.action, Action::Create | Action::Replace))
+        .filter_map(|change| {
+            kinds::planned_output(change.addr.kind, &plan.account, change.planned.as_ref()?)
+        })
+        .filter(|name| name.contains("/models/") && observed.model_exists(name).is_none())
+        .collect()
+}
+
+/// Looks up each model in `names` (one read each, in parallel) and records whether it exists.
+pub async fn probe_models<P: Provider>(
+    provider: &P,
+    names: &BTreeSet<String>,
+    observed: &mut Observed,
+) -> Result<(), ProviderError> {
+    let found =
+        join_all(names.iter().map(|name| async move { (name, provider.model_exists(name).await) }))
+            .await;
+    for (name, exists) in found {
+        observed.models.insert(name.clone(), exists?);
+    }
+    Ok(())
 }

@@ -1,5 +1,6 @@
 //! `fireform plan`: show what apply would change, without changing anything.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
@@ -9,7 +10,7 @@ use fireform_graph::Graph;
 use fireform_manifest::Manifest;
 use fireform_plan::{
     Observed, Plan, PlanInput, PlanOptions, Provider, catalog_only, kinds_to_refresh,
-    needs_catalog, plan_destroy, plan_refresh_only, refresh, render,
+    models_to_probe, needs_catalog, plan_destroy, plan_refresh_only, probe_models, refresh, render,
 };
 use fireform_state::StateDocument;
 
@@ -95,7 +96,7 @@ pub(crate) async fn make_plan<P: Provider>(
     flags: &PlanFlags,
     goal: Goal,
 ) -> anyhow::Result<Plan> {
-    let observed = observe(provider, Some(manifest), state, flags.refresh).await?;
+    let mut observed = observe(provider, Some(manifest), state, flags.refresh).await?;
     let account = provider.account();
     let plan = match (goal, flags.refresh_only) {
         (Goal::Destroy, _) => {
@@ -109,7 +110,21 @@ pub(crate) async fn make_plan<P: Provider>(
                 replace: flags.replace.clone(),
             };
             let input = PlanInput { account, manifest, graph, state, observed: &observed };
-            fireform_plan::plan(input, &options)
+            let mut plan = fireform_plan::plan(input, &options);
+            // Jobs about to train must not write over a model that is there already: look up
+            // their output models and plan again knowing which exist.
+            let probe = match &plan {
+                Ok(plan) if flags.refresh => models_to_probe(plan, &observed),
+                _ => BTreeSet::new(),
+            };
+            if !probe.is_empty() {
+                probe_models(provider, &probe, &mut observed)
+                    .await
+                    .context("failed to read the account")?;
+                let input = PlanInput { account, manifest, graph, state, observed: &observed };
+                plan = fireform_plan::plan(input, &options);
+            }
+            plan
         }
     };
     plan.map_err(|error| {

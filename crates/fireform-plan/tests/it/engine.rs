@@ -7,8 +7,9 @@ use std::time::Duration;
 use fireform_core::{ResourceAddr, ResourceKind};
 use fireform_manifest::Manifest;
 use fireform_plan::{
-    Action, ApplyOptions, ApplyReport, Interrupt, Plan, PlanInput, PlanOptions, apply, check_fresh,
-    kinds_to_refresh, needs_catalog, plan, plan_destroy, refresh, render,
+    Action, ApplyOptions, ApplyReport, Interrupt, Plan, PlanError, PlanInput, PlanOptions,
+    Provider, apply, check_fresh, kinds_to_refresh, models_to_probe, needs_catalog, plan,
+    plan_destroy, probe_models, refresh, render,
 };
 use fireform_state::{LocalBackend, LockInfo, StateStore};
 use serde_json::json;
@@ -74,12 +75,14 @@ impl Project {
             .unwrap()
     }
 
-    async fn plan_with(&self, options: &PlanOptions) -> Plan {
+    /// Plans as the CLI does: refresh, plan, and plan again once the output models of jobs
+    /// about to train have been looked up.
+    async fn try_plan_with(&self, options: &PlanOptions) -> Result<Plan, PlanError> {
         let manifest = self.manifest();
         let graph = fireform_graph::build(&manifest).unwrap();
         let store = self.store();
         let state = store.snapshot();
-        let observed = refresh(
+        let mut observed = refresh(
             &self.provider,
             &kinds_to_refresh(Some(&manifest), &state),
             needs_catalog(&manifest),
@@ -93,7 +96,24 @@ impl Project {
             state: &state,
             observed: &observed,
         };
-        plan(input, options).unwrap_or_else(|error| panic!("plan failed: {error}"))
+        let first = plan(input, options)?;
+        let probe = models_to_probe(&first, &observed);
+        if probe.is_empty() {
+            return Ok(first);
+        }
+        probe_models(&self.provider, &probe, &mut observed).await.unwrap();
+        let input = PlanInput {
+            account: "acme",
+            manifest: &manifest,
+            graph: &graph,
+            state: &state,
+            observed: &observed,
+        };
+        plan(input, options)
+    }
+
+    async fn plan_with(&self, options: &PlanOptions) -> Plan {
+        self.try_plan_with(options).await.unwrap_or_else(|error| panic!("plan failed: {error}"))
     }
 
     async fn plan(&self) -> Plan {
@@ -482,4 +502,134 @@ async fn dataset_left_uploading_gets_its_upload_resumed_not_recreated() {
     assert!(project.apply(&plan).await.is_success());
     assert_eq!(project.provider.log().last().unwrap(), &format!("upload {dataset}"));
     assert!(!project.plan().await.has_changes());
+}
+
+const OUTPUT_MODEL: &str = "accounts/acme/models/support-v1";
+
+#[tokio::test]
+async fn a_job_whose_output_model_exists_and_is_not_its_own_is_a_plan_error() {
+    let project = Project::new(QUICKSTART);
+    project.provider.models.borrow_mut().insert(OUTPUT_MODEL.to_owned());
+    let error = project.try_plan_with(&PlanOptions::default()).await.unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "supervised-fine-tuning-job/support-v1: output model `accounts/acme/models/support-v1` \
+         already exists in the account and this job did not produce it; give the job another \
+         `outputModel`, or delete the model"
+    );
+    // A plan that trains nothing looks nothing up.
+    project.provider.models.borrow_mut().clear();
+    project.converge().await;
+    let plan = project.plan().await;
+    assert_eq!(models_to_probe(&plan, &fireform_plan::Observed::default()).len(), 0);
+}
+
+#[tokio::test]
+async fn a_job_gone_from_the_account_with_its_model_left_is_replaced_and_the_model_deleted_first() {
+    let project = Project::new(QUICKSTART);
+    project.converge().await;
+    // Someone deletes the job, not the model it produced.
+    let job = "accounts/acme/supervisedFineTuningJobs/support-v1";
+    project.provider.delete(ResourceKind::SupervisedFineTuningJob, job).await.unwrap();
+    assert!(project.provider.models.borrow().contains(OUTPUT_MODEL));
+    let plan = project.plan().await;
+    assert_eq!(
+        actions(&plan),
+        vec![
+            ("lora-addon/support-v1".into(), Action::Replace),
+            ("supervised-fine-tuning-job/support-v1".into(), Action::Replace),
+        ]
+    );
+    let text = render(&plan);
+    assert!(
+        text.contains(
+            "the job is gone from the account but its output model \
+             `accounts/acme/models/support-v1` is left: the model is deleted and the job runs again"
+        ),
+        "{text}"
+    );
+    project.provider.log.borrow_mut().clear();
+    let report = project.apply(&plan).await;
+    assert!(report.is_success(), "{:?}", report.errors);
+    let log = project.provider.log();
+    let position = |entry: &str| {
+        log.iter().position(|line| line.starts_with(entry)).unwrap_or_else(|| panic!("{log:?}"))
+    };
+    assert!(position("delete lora-addon") < position("delete model support-v1"), "{log:?}");
+    assert!(
+        position("delete model support-v1") < position("create supervised-fine-tuning-job"),
+        "{log:?}"
+    );
+    assert!(position("create supervised-fine-tuning-job") < position("create lora-addon"));
+    assert!(!project.plan().await.has_changes());
+}
+
+const KEEP_OUTPUTS: &str = "  epochs: 1\nlifecycle:\n  keepOutputs: true\n";
+
+#[tokio::test]
+async fn keep_outputs_leaves_the_model_when_the_job_is_destroyed() {
+    let project = Project::new(&QUICKSTART.replace("  epochs: 1\n", KEEP_OUTPUTS));
+    project.converge().await;
+    let state = project.store().snapshot();
+    let job = state.resource(&addr("supervised-fine-tuning-job/support-v1")).unwrap();
+    assert_eq!(job.values["keepOutputs"], json!(true));
+    // Removed from the manifests (with its lifecycle): the recorded choice still holds.
+    project.write("main.yaml", "kind: Dataset\nname: support-chats\nspec:\n  path: train.jsonl\n");
+    let plan = project.plan().await;
+    project.provider.log.borrow_mut().clear();
+    let report = project.apply(&plan).await;
+    assert!(report.is_success(), "{:?}", report.errors);
+    let log = project.provider.log();
+    assert!(
+        log.iter().any(|line| line == "delete supervised-fine-tuning-job support-v1"),
+        "{log:?}"
+    );
+    assert!(!log.iter().any(|line| line.starts_with("delete model")), "{log:?}");
+    assert!(project.provider.models.borrow().contains(OUTPUT_MODEL));
+    assert!(
+        project
+            .store()
+            .snapshot()
+            .resource(&addr("supervised-fine-tuning-job/support-v1"))
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn without_keep_outputs_destroy_deletes_the_model_too() {
+    let project = Project::new(QUICKSTART);
+    project.converge().await;
+    project.write("main.yaml", "kind: Dataset\nname: support-chats\nspec:\n  path: train.jsonl\n");
+    let plan = project.plan().await;
+    let report = project.apply(&plan).await;
+    assert!(report.is_success(), "{:?}", report.errors);
+    assert!(project.provider.log().iter().any(|line| line == "delete model support-v1"));
+    assert!(!project.provider.models.borrow().contains(OUTPUT_MODEL));
+}
+
+#[tokio::test]
+async fn keep_outputs_refuses_a_replacement_that_would_write_the_same_model() {
+    let manifest = QUICKSTART.replace("  epochs: 1\n", KEEP_OUTPUTS);
+    let project = Project::new(&manifest);
+    project.converge().await;
+    project.write("main.yaml", &manifest.replace("epochs: 1", "epochs: 2"));
+    let error = project.try_plan_with(&PlanOptions::default()).await.unwrap_err();
+    assert!(
+        error.to_string().contains(
+            "`lifecycle.keepOutputs` keeps output model `accounts/acme/models/support-v1` of the \
+             job being replaced"
+        ),
+        "{error}"
+    );
+    // With a new output model the old one is kept and the new job trains beside it.
+    let renamed = manifest.replace("epochs: 1", "epochs: 2\n  outputModel: support-v2");
+    project.write("main.yaml", &renamed);
+    let plan = project.plan().await;
+    let report = project.apply(&plan).await;
+    assert!(report.is_success(), "{:?}", report.errors);
+    let models = project.provider.models.borrow().clone();
+    assert!(
+        models.contains(OUTPUT_MODEL) && models.contains("accounts/acme/models/support-v2"),
+        "{models:?}"
+    );
 }
