@@ -10,6 +10,7 @@ mod engine_support;
 mod graph;
 mod lock;
 mod plan;
+mod semantics;
 mod state;
 mod validate;
 
