@@ -1,8 +1,9 @@
 //! The Fireworks semantics of issue 6, end to end against the emulator: a job made to fail, a
 //! deployment found FAILED (in the account, or after it failed while serving), RFT and batch
-//! jobs, `deploymentType` resolution, immutable fields, addon model changes, dataset upload
-//! failures and COMPLETED jobs that stay done. Each test asserts what a user sees: exit codes,
-//! plan lines, the account over HTTP and the emulator's audit log.
+//! jobs, `deploymentType` resolution, immutable fields, addon model changes and base checks, an
+//! output model that is not ours, dataset upload failures and COMPLETED jobs that stay done.
+//! Each test asserts what a user sees: exit codes, plan lines, the account over HTTP and the
+//! emulator's audit log.
 //!
 //! It deliberately does not repeat what `apply`, `plan` and `destroy` already prove (the
 //! quickstart and `manifests/` converging, new training data, drift of a deployment field,
@@ -635,4 +636,78 @@ spec:
     // Ours is untouched: same object, same output model.
     assert_eq!(context.get("/supervisedFineTuningJobs/tune"), job);
     assert_eq!(context.names("supervisedFineTuningJobs").len(), 3);
+}
+
+#[test]
+fn an_addon_on_a_base_without_addons_or_of_another_model_is_refused_before_any_change() {
+    let context = TestContext::new();
+    context.write("main.yaml", &SERVING_CHAIN.replace("  enableAddons: true\n", ""));
+    let plan = context.plan();
+    plan.expect(1);
+    fireform_snapshot!(context, &plan.stderr, @r"
+    error: LoRA addon `lora-addon/tune` needs `deployment/shared-base` to set `enableAddons: true`
+      --> main.yaml:26:15
+       |
+    26 |   deployment: ${deployment/shared-base}
+       |               ^^^^^^^^^^^^^^^^^^^^^^^^^ loaded onto this deployment
+       |
+      ::: main.yaml:3:1
+       |
+     3 | spec:
+       | ---- no `enableAddons` in this spec
+       = help: add `enableAddons: true` to the spec of `deployment/shared-base`
+
+    error: the manifests are invalid: 1 error
+
+    hint: fix the problems above and run `fireform validate` again
+    ");
+
+    let other_base =
+        SERVING_CHAIN.replacen(BASE_MODEL, "accounts/fireworks/models/qwen2p5-7b-instruct", 1);
+    context.write("main.yaml", &other_base);
+    let apply = context.apply();
+    apply.expect(1);
+    assert!(
+        apply.stderr.contains(
+            "error: LoRA addon `lora-addon/tune` serves a model trained on `accounts/fireworks/models/llama-v3p1-8b-instruct`, but `deployment/shared-base` runs `accounts/fireworks/models/qwen2p5-7b-instruct`"
+        ),
+        "{}",
+        apply.stderr
+    );
+    assert!(context.audit().is_empty(), "nothing may change: {:?}", context.audit());
+}
+
+#[test]
+fn an_output_model_that_exists_and_is_not_ours_is_a_plan_error() {
+    let context = TestContext::new();
+    // Someone else's job already produced `models/tune`.
+    context.ready_dataset("seed", "{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}]}\n");
+    let (status, body) = context.call(
+        "POST",
+        "/supervisedFineTuningJobs?supervisedFineTuningJobId=someone",
+        Some(json!({"dataset": name("datasets", "seed"), "baseModel": BASE_MODEL, "outputModel": "tune"})),
+    );
+    assert_eq!(status, 200, "{body}");
+    poll_until(Duration::from_secs(10), "their job to complete", || {
+        context.get("/supervisedFineTuningJobs/someone")["state"] == "JOB_STATE_COMPLETED"
+    });
+    let before = context.audit().len();
+    context.write("main.yaml", SERVING_CHAIN);
+
+    let plan = context.plan();
+    plan.expect(1);
+    assert_eq!(plan.stdout, "");
+    assert!(
+        plan.stderr.contains(
+            "supervised-fine-tuning-job/tune: output model `accounts/fireform-local/models/tune` already exists in the account and this job did not produce it; give the job another `outputModel`, or delete the model"
+        ),
+        "{}",
+        plan.stderr
+    );
+    context.apply().expect(1);
+    assert_eq!(context.audit().len(), before, "nothing may change");
+    assert_eq!(
+        context.get("/models/tune")["fineTuningJob"],
+        name("supervisedFineTuningJobs", "someone")
+    );
 }
