@@ -234,6 +234,12 @@ pub enum StepError {
     /// State could not be saved.
     #[error("could not save state")]
     State(#[source] fireform_state::Error),
+    /// The step waits on steps that wait on it (a cycle between replacements).
+    #[error(
+        "could not be ordered against the rest of the plan (its steps wait on each other); \
+         apply it on its own with `--target`"
+    )]
+    Unordered,
     /// Stopped by a second Ctrl-C.
     #[error("interrupted")]
     Interrupted,
@@ -493,6 +499,19 @@ pub async fn apply<P: Provider>(
         let addr = plan.changes[step.change].addr.clone();
         if !report.skipped.contains(&addr) {
             report.skipped.push(addr);
+        }
+    }
+    if interrupt.level() == 0 {
+        // Steps still waiting for a prerequisite that can never finish: the plan's steps form a
+        // cycle. Never report such a plan as applied.
+        for (step, count) in &remaining {
+            let addr = &plan.changes[step.change].addr;
+            if *count > 0
+                && !blocked.contains(step)
+                && !report.errors.iter().any(|(failed, _)| failed == addr)
+            {
+                report.errors.push((addr.clone(), StepError::Unordered));
+            }
         }
     }
     if interrupt.level() > 0 {

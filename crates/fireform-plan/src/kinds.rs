@@ -119,6 +119,14 @@ pub enum DesiredError {
         /// The model.
         model: String,
     },
+    /// `deploymentType: auto` resolved to on-demand, and the spec chooses no hardware.
+    #[error(
+        "deploymentType auto resolved to on-demand (`{model}` is not served on serverless), and an on-demand deployment needs `acceleratorType` (or a `deploymentShape`)"
+    )]
+    OnDemandNeedsHardware {
+        /// The model.
+        model: String,
+    },
 }
 
 /// The public catalog, reduced to what deployment types need.
@@ -251,6 +259,12 @@ fn deployment(
             ));
         }
         "auto" => {
+            let has_hardware = ["acceleratorType", "deploymentShape"]
+                .iter()
+                .any(|field| resource.spec.contains_key(*field));
+            if !has_hardware {
+                return Err(DesiredError::OnDemandNeedsHardware { model });
+            }
             desired.note = Some(format!(
                 "deploymentType auto resolved to on-demand: `{model}` is not served on serverless"
             ));
@@ -449,9 +463,16 @@ pub(crate) fn readiness(kind: ResourceKind, object: &Object) -> Readiness {
             "FAILED" | "DELETING" | "DELETED" => Readiness::Failed(message()),
             _ => Readiness::InProgress(state.to_owned()),
         },
+        // The SDK reads `STATE_UNSPECIFIED` while waiting as "failed to deploy" (§14.3).
         ResourceKind::LoraAddon => match state {
             "DEPLOYED" => Readiness::Ready,
-            "UNDEPLOYING" => Readiness::Failed(message()),
+            "UNDEPLOYING" | "STATE_UNSPECIFIED" => {
+                let deployment = object.get("deployment").and_then(Json::as_str).unwrap_or("?");
+                Readiness::Failed(format!(
+                    "failed to load on deployment `{deployment}` ({})",
+                    message()
+                ))
+            }
             _ => Readiness::InProgress(state.to_owned()),
         },
         ResourceKind::Dataset => match state {

@@ -493,10 +493,21 @@ fn plan_resource(
         change.action = Action::Replace;
         change.reasons = replace_reasons;
         if resource.lifecycle.create_before_destroy {
-            change.reasons.push(
-                "`createBeforeDestroy` is not possible: the new object takes the same id"
-                    .to_owned(),
-            );
+            let replaced_dependency = input.graph.dependencies(addr).into_iter().find(|target| {
+                outcomes.get(*target).is_some_and(|outcome| outcome.action == Action::Replace)
+            });
+            let refusal = match replaced_dependency {
+                // Its new version needs the dependency's, which comes after the old dependency
+                // (and so this old object) is gone.
+                Some(target) => Some(format!("`{target}`, which it depends on, is replaced too")),
+                None => create_before_destroy_refusal(desired, current).map(str::to_owned),
+            };
+            match refusal {
+                None => planned.create_before_destroy = true,
+                Some(why) => {
+                    change.reasons.push(format!("`createBeforeDestroy` is not possible: {why}"))
+                }
+            }
         }
         change.fields = fields;
         change.planned = Some(planned);
@@ -529,6 +540,23 @@ fn plan_resource(
     change.fields = fields;
     change.planned = Some(planned);
     change
+}
+
+/// Why the replacement of `current` cannot exist beside it, if it cannot: an object whose id
+/// the manifest decides takes the same id; a LoRA load (the server picks its id) can, unless it
+/// loads the same model on the same deployment again.
+fn create_before_destroy_refusal(desired: &Desired, current: &Object) -> Option<&'static str> {
+    if desired.remote_name.is_some() {
+        return Some("the new object takes the same id");
+    }
+    let same = |field: &str| {
+        desired.pending.iter().all(|pending| pending.path != field)
+            && diff::equivalent(desired.body.get(field).unwrap_or(&Json::Null), current.get(field))
+    };
+    if same("model") && same("deployment") {
+        return Some("the same model cannot be loaded twice on one deployment");
+    }
+    None
 }
 
 fn top_field(path: &str) -> &str {

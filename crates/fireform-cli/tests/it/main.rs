@@ -9,6 +9,7 @@ mod destroy;
 mod engine_support;
 mod graph;
 mod lock;
+mod outputs;
 mod plan;
 mod semantics;
 mod state;

@@ -711,3 +711,120 @@ fn an_output_model_that_exists_and_is_not_ours_is_a_plan_error() {
         name("supervisedFineTuningJobs", "someone")
     );
 }
+
+#[test]
+fn a_lora_load_made_to_fail_names_the_deployment_and_the_server_message() {
+    let context = TestContext::new();
+    // A batch job that runs on the addon: a dependent that must not start. The timeout only
+    // bounds how long a broken build takes to fail this test.
+    context.write(
+        "main.yaml",
+        &format!(
+            "{SERVING_CHAIN}lifecycle:\n  timeouts: {{create: 20s}}\n---
+kind: BatchInferenceJob
+name: smoke
+spec:
+  model: ${{supervised-fine-tuning-job/tune.outputModel}}
+  inputDatasetId: ${{dataset/chats}}
+dependsOn: [lora-addon/tune]
+"
+        ),
+    );
+    // The server cannot load the job's output model `tune`.
+    context.add_fail_rule("deployedModels", "tune", "adapter weights are corrupt");
+
+    let started = std::time::Instant::now();
+    let apply = context.apply();
+    apply.expect(1);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "a failed load ends the wait at once:\n{}",
+        apply.render()
+    );
+    let stderr = &apply.stderr;
+    let error = stderr
+        .lines()
+        .find(|line| line.starts_with("error: lora-addon/tune:"))
+        .unwrap_or_else(|| panic!("no error for the addon:\n{stderr}"));
+    assert!(
+        error.contains(&format!("deployment `{}`", name("deployments", "shared-base"))),
+        "{error}"
+    );
+    assert!(error.contains("adapter weights are corrupt"), "{error}");
+    assert!(
+        stderr.contains(
+            "Not started because something they depend on failed: batch-inference-job/smoke"
+        ),
+        "{stderr}"
+    );
+    assert!(context.names("batchInferenceJobs").is_empty());
+    // The base deployment is created, ready and in state.
+    assert_eq!(context.get("/deployments/shared-base")["state"], "READY");
+    assert!(context.state_addrs().contains(&"deployment/shared-base".to_owned()));
+
+    // Once the server can load it, the failed load is replaced visibly and apply converges.
+    context.clear_fail_rules();
+    let plan = context.plan();
+    plan.expect(2);
+    assert!(plan.stdout.contains("-/+ lora-addon/tune (replace)"), "{}", plan.stdout);
+    context.apply_converges();
+    let loads = context.list("deployedModels");
+    assert_eq!(loads.len(), 1, "{loads:?}");
+    assert_eq!(loads[0]["state"], "DEPLOYED");
+}
+
+#[test]
+fn an_addon_with_create_before_destroy_loads_the_new_model_before_unloading_the_old() {
+    let context = TestContext::new();
+    let project = format!(
+        "{SERVING_CHAIN}lifecycle:
+  createBeforeDestroy: true
+---
+kind: SupervisedFineTuningJob
+name: tune-b
+spec:
+  dataset: ${{dataset/chats}}
+  baseModel: {BASE_MODEL}
+  epochs: 2
+"
+    );
+    context.write("main.yaml", &project);
+    context.apply_converges();
+    let converged = mutations(&context).len();
+    let old = context.list("deployedModels")[0]["name"].as_str().unwrap().to_owned();
+    context.write(
+        "main.yaml",
+        &project.replace(
+            "${supervised-fine-tuning-job/tune.outputModel}",
+            "${supervised-fine-tuning-job/tune-b.outputModel}",
+        ),
+    );
+    let plan = context.plan();
+    plan.expect(2);
+    // The server picks a new deployed-model id for every load: the ids allow it.
+    assert!(!plan.stdout.contains("is not possible"), "{}", plan.stdout);
+    context.apply_converges();
+    let loads = context.list("deployedModels");
+    assert_eq!(loads.len(), 1, "{loads:?}");
+    let new = loads[0]["name"].as_str().unwrap();
+    assert_eq!(mutations(&context)[converged..], [format!("POST {new}"), format!("DELETE {old}")]);
+
+    // Replacing the job that produces the served model: the new load needs the new model, which
+    // exists only after the old load is gone, so the plan says why it cannot create first.
+    let retrained = project.replace(
+        "${supervised-fine-tuning-job/tune.outputModel}",
+        "${supervised-fine-tuning-job/tune-b.outputModel}",
+    );
+    context.write("main.yaml", &retrained.replace("epochs: 2", "epochs: 3"));
+    let plan = context.plan();
+    plan.expect(2);
+    assert!(
+        plan.stdout.contains(
+            "`createBeforeDestroy` is not possible: `supervised-fine-tuning-job/tune-b`, which it \
+             depends on, is replaced too"
+        ),
+        "{}",
+        plan.stdout
+    );
+    context.apply_converges();
+}

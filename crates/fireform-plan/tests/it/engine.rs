@@ -633,3 +633,17 @@ async fn keep_outputs_refuses_a_replacement_that_would_write_the_same_model() {
         "{models:?}"
     );
 }
+
+#[tokio::test]
+async fn auto_resolved_to_on_demand_needs_hardware() {
+    let project = Project::new(
+        "kind: Deployment\nname: dedicated\nspec:\n  deploymentType: auto\n  baseModel: accounts/fireworks/models/llama-v3p1-8b-instruct\n",
+    );
+    let error = project.try_plan_with(&PlanOptions::default()).await.unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "deployment/dedicated: deploymentType auto resolved to on-demand \
+         (`accounts/fireworks/models/llama-v3p1-8b-instruct` is not served on serverless), and an \
+         on-demand deployment needs `acceleratorType` (or a `deploymentShape`)"
+    );
+}
