@@ -463,9 +463,14 @@ pub(crate) fn readiness(kind: ResourceKind, object: &Object) -> Readiness {
             "FAILED" | "DELETING" | "DELETED" => Readiness::Failed(message()),
             _ => Readiness::InProgress(state.to_owned()),
         },
-        // The SDK reads `STATE_UNSPECIFIED` while waiting as "failed to deploy" (§14.3).
+        // The SDK reads `STATE_UNSPECIFIED` while waiting as "failed to deploy" (§14.3). A
+        // missing state with no error (an object taken from state, without a refresh) is not
+        // known to have failed.
         ResourceKind::LoraAddon => match state {
             "DEPLOYED" => Readiness::Ready,
+            "STATE_UNSPECIFIED" if !object.contains_key("state") && !has_error_status(object) => {
+                Readiness::InProgress(state.to_owned())
+            }
             "UNDEPLOYING" | "STATE_UNSPECIFIED" => {
                 let deployment = object.get("deployment").and_then(Json::as_str).unwrap_or("?");
                 Readiness::Failed(format!(
@@ -495,6 +500,19 @@ pub(crate) fn readiness(kind: ResourceKind, object: &Object) -> Readiness {
             _ => Readiness::InProgress(state.to_owned()),
         },
     }
+}
+
+/// Whether `object` carries a `status` reporting an error (a code other than OK, or a message).
+fn has_error_status(object: &Object) -> bool {
+    let Some(status) = object.get("status") else { return false };
+    let code_is_error = match status.get("code") {
+        Some(Json::String(code)) => !code.is_empty() && code != "OK",
+        Some(Json::Number(code)) => code.as_u64() != Some(0),
+        _ => false,
+    };
+    let has_message =
+        status.get("message").and_then(Json::as_str).is_some_and(|message| !message.is_empty());
+    code_is_error || has_message
 }
 
 /// The value of `attribute` of a resource, from what is known of it: the desired object
@@ -656,6 +674,34 @@ mod tests {
         ));
         let done = object(json!({"state": "JOB_STATE_COMPLETED"}));
         assert_eq!(readiness(ResourceKind::SupervisedFineTuningJob, &done), Readiness::Ready);
+    }
+
+    #[test]
+    fn a_lora_load_without_a_state_has_failed_only_when_the_server_says_so() {
+        let deployment = "accounts/a/deployments/base";
+        let explicit = object(json!({"state": "STATE_UNSPECIFIED", "deployment": deployment}));
+        assert_eq!(
+            readiness(ResourceKind::LoraAddon, &explicit),
+            Readiness::Failed(format!(
+                "failed to load on deployment `{deployment}` (STATE_UNSPECIFIED)"
+            ))
+        );
+        // Proto3 JSON may leave the default enum value out: the error status still tells.
+        let omitted = object(json!({
+            "deployment": deployment,
+            "status": {"code": "FAILED_PRECONDITION", "message": "bad weights"},
+        }));
+        assert_eq!(
+            readiness(ResourceKind::LoraAddon, &omitted),
+            Readiness::Failed(format!(
+                "failed to load on deployment `{deployment}` (STATE_UNSPECIFIED: bad weights)"
+            ))
+        );
+        // An object taken from state (no refresh) carries neither: not known to have failed.
+        let recorded = object(json!({"model": "accounts/a/models/m", "deployment": deployment}));
+        assert!(matches!(readiness(ResourceKind::LoraAddon, &recorded), Readiness::InProgress(_)));
+        let ok = object(json!({"deployment": deployment, "status": {"code": "OK"}}));
+        assert!(matches!(readiness(ResourceKind::LoraAddon, &ok), Readiness::InProgress(_)));
     }
 
     #[test]
