@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::{Duration, Instant};
 
 use fireform_core::{ResourceAddr, ResourceKind};
-use fireform_state::{ResourceState, StateDocument, StateStore};
+use fireform_state::{ResourceState, Saving, StateDocument, StateStore};
 use futures_util::future::{Either, select};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use serde_json::Value as Json;
@@ -700,7 +700,8 @@ async fn create<P: Provider>(
         .or_else(|| planned.remote_name.clone())
         .unwrap_or_default();
     let id = kinds::id_of(&name).to_owned();
-    record(context, change, planned, &body, &created, false).await?;
+    // Saved while the step goes on; every way out below awaits a save that includes it.
+    let created_saved = record_later(context, change, planned, &body, &created, false);
     if let Some((file_name, content)) = content
         && created.get("state").and_then(Json::as_str) != Some("READY")
         && let Err(source) = context.provider.upload_dataset(&name, &file_name, content).await
@@ -710,15 +711,19 @@ async fn create<P: Provider>(
         forget(context, &change.addr, &name).await?;
         return Err(StepError::Provider { doing: "upload", name, source });
     }
-    if planned.wait {
-        let result = wait_ready(context, kind, &name, planned.timeouts.create).await;
-        match result {
-            Ok(object) => record(context, change, planned, &body, &object, false).await?,
-            Err(StepError::Interrupted) => return Err(StepError::Interrupted),
-            Err(error) => {
-                taint(context, &change.addr).await?;
-                return Err(error);
-            }
+    if !planned.wait {
+        created_saved.await.map_err(StepError::State)?;
+        return Ok(id);
+    }
+    match wait_ready(context, kind, &name, planned.timeouts.create).await {
+        Ok(object) => record(context, change, planned, &body, &object, false).await?,
+        Err(StepError::Interrupted) => {
+            created_saved.await.map_err(StepError::State)?;
+            return Err(StepError::Interrupted);
+        }
+        Err(error) => {
+            taint(context, &change.addr).await?;
+            return Err(error);
         }
     }
     Ok(id)
@@ -862,6 +867,20 @@ async fn record<P>(
     object: &Object,
     read_only: bool,
 ) -> Result<(), StepError> {
+    record_later(context, change, planned, body, object, read_only).await.map_err(StepError::State)
+}
+
+/// Records the object in state at once and returns the save, to be awaited later: a step
+/// keeps working (uploading, waiting) while its first record is written, and awaits a save
+/// that includes it before it ends.
+fn record_later<'a, P>(
+    context: &'a Context<'_, P>,
+    change: &ResourceChange,
+    planned: &Planned,
+    body: &Object,
+    object: &Object,
+    read_only: bool,
+) -> Saving<'a, ()> {
     let kind = change.addr.kind;
     let account = &context.plan.account;
     let name = object
@@ -889,13 +908,9 @@ async fn record<P>(
     let mut resource = ResourceState::new(change.addr.clone(), id, name, body.clone());
     resource.values = values;
     resource.dependencies = planned.dependencies.iter().cloned().collect();
-    context
-        .store
-        .update_async(|state| {
-            state.upsert(resource);
-        })
-        .await
-        .map_err(StepError::State)
+    context.store.update_async(|state| {
+        state.upsert(resource);
+    })
 }
 
 async fn refresh_record<P>(

@@ -24,7 +24,7 @@ pub use document::{FORMAT_VERSION, ResourceState, StateDocument};
 pub use error::{DocumentError, Error};
 pub use local::{LocalBackend, STATE_DIR, STATE_FILE, default_state_path};
 pub use lock::{Holder, LockInfo, hostname, random_id};
-pub use store::StateStore;
+pub use store::{Saving, StateStore};
 pub use time::{format_rfc3339, now_rfc3339};
 
 /// The version of fireform, recorded in state documents and locks.
