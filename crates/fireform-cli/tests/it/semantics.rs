@@ -828,3 +828,28 @@ spec:
     );
     context.apply_converges();
 }
+
+#[test]
+fn an_addon_without_a_deployment_is_served_as_serverless_lora() {
+    let context = TestContext::new();
+    // The chain without its base deployment: the addon names only its model.
+    let serverless = SERVING_CHAIN
+        .split("\n---\n")
+        .filter(|document| !document.contains("kind: Deployment"))
+        .map(|document| document.replace("  deployment: ${deployment/shared-base}\n", ""))
+        .collect::<Vec<_>>()
+        .join("\n---\n");
+    assert!(!serverless.contains("deployment/"), "{serverless}");
+    context.write("main.yaml", &serverless);
+    context.apply_converges();
+    let loads = context.list("deployedModels");
+    assert_eq!(loads.len(), 1, "{loads:?}");
+    assert_eq!(loads[0]["model"], name("models", "tune"));
+    assert_eq!(loads[0]["state"], "DEPLOYED");
+    assert!(loads[0].get("deployment").is_none_or(|deployment| deployment.is_null()), "{loads:?}");
+    assert!(context.names("deployments").is_empty());
+
+    context.fireform(&["destroy", "--auto-approve"]).expect(0);
+    assert!(context.list("deployedModels").is_empty());
+    assert!(context.names("models").is_empty());
+}
