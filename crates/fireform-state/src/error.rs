@@ -120,6 +120,9 @@ pub enum Error {
     /// A save of the state failed; every change it carried reports the same error.
     #[error(transparent)]
     Save(std::sync::Arc<Error>),
+    /// The backend panicked while saving (a bug); the changes stay in memory.
+    #[error("saving state crashed: {0}")]
+    SavePanicked(String),
     /// The thread that saves state could not be started.
     #[error("could not start the state saver thread")]
     Saver(#[source] io::Error),

@@ -14,6 +14,7 @@
 //! async runtime: the future is woken by the saver thread through a plain [`Waker`].
 
 use std::future::Future;
+use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
@@ -47,6 +48,7 @@ struct Shared {
     finished: Condvar,
 }
 
+// Invariant: `saved <= tried`, and `failed` is `None` whenever `saved == tried`.
 #[derive(Debug)]
 struct Progress {
     // The highest serial a caller has asked to be saved.
@@ -146,8 +148,8 @@ impl StateStore {
 
     fn change<R>(&self, change: impl FnOnce(&mut StateDocument) -> R) -> (R, u64) {
         let (result, serial) = {
-            let mut shared = lock(&self.shared.document);
-            let document = Arc::make_mut(&mut shared);
+            let mut current = lock(&self.shared.document);
+            let document = Arc::make_mut(&mut current);
             let result = change(document);
             document.bump_serial();
             (result, document.serial())
@@ -177,8 +179,9 @@ impl StateStore {
         let unsaved = {
             let progress = lock(&self.shared.progress);
             match &progress.failed {
-                Some((_, error)) if progress.saved < progress.wanted => Some(Arc::clone(error)),
-                _ => None,
+                _ if progress.saved >= progress.wanted => None,
+                Some((_, error)) => Some(Arc::clone(error)),
+                None => Some(Arc::new(Error::SavePanicked("the state saver stopped".to_owned()))),
             }
         };
         let released = match self.lock.take() {
@@ -217,18 +220,18 @@ impl Shared {
             while progress.wanted <= progress.tried && !progress.shutdown {
                 progress = self.wanted.wait(progress).unwrap_or_else(PoisonError::into_inner);
             }
-            if progress.wanted <= progress.tried {
-                // Shutting down with nothing new to save. After a failure, one last attempt.
-                if progress.saved >= progress.wanted {
-                    return;
-                }
+            // Shutting down with nothing new to save; after a failure, one last attempt.
+            if progress.wanted <= progress.tried && progress.saved >= progress.wanted {
+                return;
             }
             let last_attempt = progress.shutdown;
             drop(progress);
 
             let snapshot = Arc::clone(&lock(&self.document));
             let serial = snapshot.serial();
-            let result = self.backend.save(&snapshot);
+            // A backend that panics fails this save; it must not leave callers waiting forever.
+            let result = panic::catch_unwind(AssertUnwindSafe(|| self.backend.save(&snapshot)))
+                .unwrap_or_else(|payload| Err(Error::SavePanicked(panic_message(&*payload))));
 
             progress = lock(&self.progress);
             progress.tried = serial;
@@ -239,15 +242,26 @@ impl Shared {
                 }
                 Err(error) => progress.failed = Some((serial, Arc::new(error))),
             }
-            for waker in progress.wakers.drain(..) {
-                waker.wake();
-            }
+            let wakers = std::mem::take(&mut progress.wakers);
+            let finished = last_attempt && progress.wanted <= progress.tried;
+            // Woken without the lock held: an executor may poll the future at once.
+            drop(progress);
+            wakers.into_iter().for_each(Waker::wake);
             self.finished.notify_all();
-            if last_attempt && progress.wanted <= progress.tried {
+            if finished {
                 return;
             }
+            progress = lock(&self.progress);
         }
     }
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|text| (*text).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".to_owned())
 }
 
 /// The future of [`StateStore::update_async`]: resolves once a save including the change has

@@ -301,3 +301,50 @@ fn a_failed_async_save_reports_to_every_change_it_carried() {
     assert!(matches!(error.root(), Error::SerialConflict { .. }), "{error:?}");
     assert_eq!(backend.load().unwrap().unwrap(), theirs);
 }
+
+/// A backend whose saves panic, like a bug in a storage driver.
+#[derive(Debug)]
+struct PanickingBackend(LocalBackend);
+
+impl Backend for PanickingBackend {
+    fn load(&self) -> Result<Option<StateDocument>, Error> {
+        self.0.load()
+    }
+
+    fn save(&self, _document: &StateDocument) -> Result<(), Error> {
+        panic!("driver bug")
+    }
+
+    fn lock(&self, info: LockInfo, timeout: Duration) -> Result<Box<dyn LockGuard>, Error> {
+        self.0.lock(info, timeout)
+    }
+
+    fn force_unlock(&self, lock_id: &str) -> Result<LockInfo, Error> {
+        self.0.force_unlock(lock_id)
+    }
+
+    fn describe(&self) -> String {
+        self.0.describe()
+    }
+}
+
+#[test]
+fn a_panicking_backend_fails_the_save_instead_of_hanging() {
+    let (_project, backend) = project();
+    let panicking = PanickingBackend(LocalBackend::new(backend.path()));
+    let store =
+        StateStore::open(Box::new(panicking), LockInfo::new("fireform apply"), Duration::ZERO)
+            .unwrap();
+    let error = store.update(|state| state.upsert(dataset("chats", "rows"))).unwrap_err();
+    assert!(
+        matches!(error.root(), Error::SavePanicked(message) if message == "driver bug"),
+        "{error:?}"
+    );
+    let [result] = block_on_all(vec![store.update_async(|_| ())]).try_into().unwrap();
+    assert!(matches!(result.unwrap_err().root(), Error::SavePanicked(_)));
+    // The saver is still there for later changes, and closing says they were not saved.
+    let error = store.close().unwrap_err();
+    assert!(matches!(error.root(), Error::SavePanicked(_)), "{error:?}");
+    assert!(backend.load().unwrap().is_none());
+    open(&backend).unwrap().close().unwrap();
+}
