@@ -598,6 +598,7 @@ async fn apply_one<P: Provider>(
             if !planned.mask.is_empty() {
                 update(context, change, planned, &name).await?;
             }
+            record_keep_outputs(context, change, planned).await?;
             resume_upload(context, change, planned, &name).await?;
             if planned.wait {
                 wait_ready(context, kind, &name, planned.timeouts.update).await?;
@@ -806,7 +807,7 @@ async fn update<P: Provider>(
         body.insert(field.clone(), merged);
     }
     for field in kinds::sent_on_every_update(kind) {
-        if let Some(value) = desired.get(*field).or_else(|| current.get(*field)) {
+        if let Some(value) = current.get(*field).or_else(|| desired.get(*field)) {
             body.entry(*field).or_insert_with(|| value.clone());
         }
     }
@@ -911,6 +912,38 @@ fn record_later<'a, P>(
     context.store.update_async(|state| {
         state.upsert(resource);
     })
+}
+
+/// Records a changed `lifecycle.keepOutputs` of a job that stays as it is (an update of state
+/// alone), so that destroy honours it even once the manifest is gone.
+async fn record_keep_outputs<P>(
+    context: &Context<'_, P>,
+    change: &ResourceChange,
+    planned: &Planned,
+) -> Result<(), StepError> {
+    let keep = planned.keep_outputs;
+    let recorded = context
+        .store
+        .snapshot()
+        .resource(&change.addr)
+        .map(|recorded| recorded.values.get("keepOutputs") == Some(&Json::Bool(true)));
+    if recorded.is_none_or(|recorded| recorded == keep) {
+        return Ok(());
+    }
+    context
+        .store
+        .update_async(|state| {
+            if let Some(recorded) = state.resource_mut(&change.addr) {
+                if keep {
+                    recorded.values.insert("keepOutputs".to_owned(), Json::Bool(true));
+                } else {
+                    recorded.values.remove("keepOutputs");
+                }
+                recorded.touch();
+            }
+        })
+        .await
+        .map_err(StepError::State)
 }
 
 async fn refresh_record<P>(

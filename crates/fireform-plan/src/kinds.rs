@@ -472,11 +472,11 @@ pub(crate) fn readiness(kind: ResourceKind, object: &Object) -> Readiness {
                 Readiness::InProgress(state.to_owned())
             }
             "UNDEPLOYING" | "STATE_UNSPECIFIED" => {
-                let deployment = object.get("deployment").and_then(Json::as_str).unwrap_or("?");
-                Readiness::Failed(format!(
-                    "failed to load on deployment `{deployment}` ({})",
-                    message()
-                ))
+                let place = match object.get("deployment").and_then(Json::as_str) {
+                    Some(deployment) => format!("on deployment `{deployment}`"),
+                    None => "on serverless".to_owned(),
+                };
+                Readiness::Failed(format!("{} (the load failed {place})", message()))
             }
             _ => Readiness::InProgress(state.to_owned()),
         },
@@ -593,6 +593,15 @@ pub(crate) fn planned_output(
         ResourceKind::BatchInferenceJob => "outputDataset",
         _ => return None,
     };
+    // Named by a reference resolved only at apply: not known yet.
+    let field = match kind {
+        ResourceKind::ReinforcementFineTuningJob => "trainingConfig.outputModel",
+        ResourceKind::BatchInferenceJob => "outputDatasetId",
+        _ => "outputModel",
+    };
+    if planned.pending.iter().any(|pending| pending.path == field) {
+        return None;
+    }
     let known = Known {
         id: planned.id.as_deref(),
         remote_name: planned.remote_name.as_deref(),
@@ -683,7 +692,7 @@ mod tests {
         assert_eq!(
             readiness(ResourceKind::LoraAddon, &explicit),
             Readiness::Failed(format!(
-                "failed to load on deployment `{deployment}` (STATE_UNSPECIFIED)"
+                "STATE_UNSPECIFIED (the load failed on deployment `{deployment}`)"
             ))
         );
         // Proto3 JSON may leave the default enum value out: the error status still tells.
@@ -694,7 +703,7 @@ mod tests {
         assert_eq!(
             readiness(ResourceKind::LoraAddon, &omitted),
             Readiness::Failed(format!(
-                "failed to load on deployment `{deployment}` (STATE_UNSPECIFIED: bad weights)"
+                "STATE_UNSPECIFIED: bad weights (the load failed on deployment `{deployment}`)"
             ))
         );
         // An object taken from state (no refresh) carries neither: not known to have failed.

@@ -107,7 +107,7 @@ pub fn plan(input: PlanInput<'_>, options: &PlanOptions) -> Result<Plan, PlanErr
                 planned: None,
             }
         };
-        if let Err(message) = check_outputs(input, resource, recorded, &mut change) {
+        if let Err(message) = reconcile_outputs(input, resource, recorded, &mut change) {
             problems.push((addr.clone(), message));
         }
         if let Err(message) = check_prevent_destroy(resource, &change) {
@@ -603,15 +603,33 @@ fn planned_of(graph: &Graph, resource: &Resource, desired: &Desired) -> Planned 
 }
 
 /// What a job about to be created or replaced will write must not be there already, unless it
-/// is this job's own earlier output: then the job is replaced and the old output goes first.
-fn check_outputs(
+/// is this job's own earlier output: then a create becomes a replace, so the old output goes
+/// first. A job whose `lifecycle.keepOutputs` changed records the new choice in state.
+fn reconcile_outputs(
     input: PlanInput<'_>,
     resource: &Resource,
     recorded: Option<&ResourceState>,
     change: &mut ResourceChange,
 ) -> Result<(), String> {
     let kind = resource.addr.kind;
-    let Some(planned) = &change.planned else { return Ok(()) };
+    let Some(planned) = &mut change.planned else { return Ok(()) };
+    let recorded_keep = recorded
+        .is_some_and(|recorded| recorded.values.get("keepOutputs") == Some(&Json::Bool(true)));
+    if change.action == Action::NoOp && recorded.is_some() && recorded_keep != planned.keep_outputs
+    {
+        // Only state changes: destroy must know the choice even once the manifest is gone.
+        change.action = Action::Update;
+        planned.mask.clear();
+        planned.wait = false;
+        change.fields.push(FieldChange {
+            path: "lifecycle.keepOutputs".to_owned(),
+            before: Some(Json::Bool(recorded_keep)),
+            after: Some(Json::Bool(planned.keep_outputs)),
+            forces_replace: false,
+        });
+        return Ok(());
+    }
+    let planned = &*planned;
     if !matches!(change.action, Action::Create | Action::Replace) {
         return Ok(());
     }
@@ -633,6 +651,13 @@ fn check_outputs(
         return Ok(());
     }
     let Some(model) = kinds::planned_output(kind, input.account, planned) else { return Ok(()) };
+    if !model.starts_with(&format!("accounts/{}/models/", input.account)) {
+        return Err(format!(
+            "output model `{model}` is not in account `{}`: a job writes its output model to \
+             its own account",
+            input.account
+        ));
+    }
     if input.observed.model_exists(&model) != Some(true) {
         return Ok(());
     }

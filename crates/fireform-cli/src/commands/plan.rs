@@ -112,19 +112,22 @@ pub(crate) async fn make_plan<P: Provider>(
             let input = PlanInput { account, manifest, graph, state, observed: &observed };
             let mut plan = fireform_plan::plan(input, &options);
             // Jobs about to train must not write over a model that is there already: look up
-            // their output models and plan again knowing which exist.
-            let probe = match &plan {
-                Ok(plan) if flags.refresh => models_to_probe(plan, &observed),
-                _ => BTreeSet::new(),
-            };
-            if !probe.is_empty() {
+            // their output models and plan again knowing which exist, until a plan trains
+            // nothing that was not looked up (each round only adds names, so this ends).
+            loop {
+                let probe = match &plan {
+                    Ok(plan) if flags.refresh => models_to_probe(plan, &observed),
+                    _ => BTreeSet::new(),
+                };
+                if probe.is_empty() {
+                    break plan;
+                }
                 probe_models(provider, &probe, &mut observed)
                     .await
                     .context("failed to read the account")?;
                 let input = PlanInput { account, manifest, graph, state, observed: &observed };
                 plan = fireform_plan::plan(input, &options);
             }
-            plan
         }
     };
     plan.map_err(|error| {

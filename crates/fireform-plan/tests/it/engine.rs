@@ -647,3 +647,46 @@ async fn auto_resolved_to_on_demand_needs_hardware() {
          on-demand deployment needs `acceleratorType` (or a `deploymentShape`)"
     );
 }
+
+#[tokio::test]
+async fn keep_outputs_added_to_a_completed_job_is_recorded_and_honoured_on_removal() {
+    let project = Project::new(QUICKSTART);
+    project.converge().await;
+    project.write("main.yaml", &QUICKSTART.replace("  epochs: 1\n", KEEP_OUTPUTS));
+    let plan = project.plan().await;
+    assert_eq!(
+        actions(&plan),
+        vec![("supervised-fine-tuning-job/support-v1".into(), Action::Update)]
+    );
+    insta::assert_snapshot!(render(&plan), @r"
+    ~ supervised-fine-tuning-job/support-v1
+        lifecycle.keepOutputs: false -> true
+
+    Plan: 0 to add, 1 to change, 0 to destroy.
+    ");
+    project.provider.log.borrow_mut().clear();
+    let report = project.apply(&plan).await;
+    assert!(report.is_success(), "{:?}", report.errors);
+    assert!(project.provider.log().is_empty(), "state alone changes: {:?}", project.provider.log());
+    assert!(!project.plan().await.has_changes());
+    // Removed from the manifests: the recorded choice keeps the model.
+    project.write("main.yaml", "kind: Dataset\nname: support-chats\nspec:\n  path: train.jsonl\n");
+    let plan = project.plan().await;
+    assert!(project.apply(&plan).await.is_success());
+    assert!(project.provider.models.borrow().contains(OUTPUT_MODEL));
+}
+
+#[tokio::test]
+async fn an_output_model_in_another_account_is_refused() {
+    let project = Project::new(&QUICKSTART.replace(
+        "  epochs: 1\n",
+        "  epochs: 1\n  outputModel: accounts/other/models/support-v1\n",
+    ));
+    let error = project.try_plan_with(&PlanOptions::default()).await.unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("output model `accounts/other/models/support-v1` is not in account `acme`"),
+        "{error}"
+    );
+}
