@@ -22,7 +22,7 @@ use serde_json::Value as Json;
 
 use crate::dataset;
 use crate::kinds::{self, Known, Ownership, Readiness, UploadSource};
-use crate::plan::{Action, Plan, Planned, ResourceChange};
+use crate::plan::{Action, Plan, Planned, Prior, ResourceChange};
 use crate::provider::{Object, Provider, ProviderError, ProviderErrorKind};
 
 /// How apply runs.
@@ -271,6 +271,8 @@ impl ApplyReport {
 enum Phase {
     Delete,
     Apply,
+    /// Deleting the resource's deposed objects (older objects a replacement left behind).
+    DeleteDeposed,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -304,6 +306,9 @@ impl Schedule {
             if apply {
                 steps.insert(Step { change: index, phase: Phase::Apply });
             }
+            if !change.deposed.is_empty() {
+                steps.insert(Step { change: index, phase: Phase::DeleteDeposed });
+            }
             if delete {
                 steps.insert(Step { change: index, phase: Phase::Delete });
             }
@@ -327,6 +332,25 @@ impl Schedule {
                 }
                 if steps.contains(&delete) {
                     edges.insert(if cbd { (apply, delete) } else { (delete, apply) });
+                }
+            }
+            // Deposed objects go once their successor exists and whatever used them has moved
+            // away or gone; nothing waits for them.
+            let deposed = Step { change: index, phase: Phase::DeleteDeposed };
+            if steps.contains(&deposed) {
+                if steps.contains(&apply) {
+                    edges.insert((apply, deposed));
+                }
+                for (other_index, other) in plan.changes.iter().enumerate() {
+                    if other_index == index || !recorded_deps(&other.addr).contains(&change.addr) {
+                        continue;
+                    }
+                    for phase in [Phase::Delete, Phase::Apply] {
+                        let other_step = Step { change: other_index, phase };
+                        if steps.contains(&other_step) {
+                            edges.insert((other_step, deposed));
+                        }
+                    }
                 }
             }
             if steps.contains(&delete) {
@@ -534,7 +558,7 @@ pub async fn apply<P: Provider>(
 fn verb_of(change: &ResourceChange, phase: Phase) -> Verb {
     match (change.action, phase) {
         (Action::Forget, _) => Verb::Forgetting,
-        (_, Phase::Delete) => Verb::Destroying,
+        (_, Phase::Delete | Phase::DeleteDeposed) => Verb::Destroying,
         (Action::Create | Action::Replace, Phase::Apply) => Verb::Creating,
         (Action::Adopt, Phase::Apply) => Verb::Adopting,
         (Action::Update, Phase::Apply) => Verb::Updating,
@@ -554,6 +578,7 @@ async fn run_step<P: Provider>(
             .await
             .map(|()| change.prior.as_ref().map(|prior| prior.id.clone())),
         Phase::Apply => apply_one(context, change).await,
+        Phase::DeleteDeposed => delete_deposed(context, change).await.map(|()| None),
     };
     (step, result)
 }
@@ -823,10 +848,30 @@ async fn delete<P: Provider>(
     change: &ResourceChange,
 ) -> Result<(), StepError> {
     let Some(prior) = &change.prior else { return Ok(()) };
-    let kind = change.addr.kind;
     if change.action == Action::Forget || prior.ownership == Ownership::ReadOnly {
         return forget(context, &change.addr, &prior.remote_name).await;
     }
+    delete_object(context, change, prior).await
+}
+
+async fn delete_deposed<P: Provider>(
+    context: &Context<'_, P>,
+    change: &ResourceChange,
+) -> Result<(), StepError> {
+    for prior in &change.deposed {
+        delete_object(context, change, prior).await?;
+    }
+    Ok(())
+}
+
+/// Deletes `prior` (an object of `change`'s resource), waits until it is gone, removes what it
+/// produced unless told to keep it, and drops it from state.
+async fn delete_object<P: Provider>(
+    context: &Context<'_, P>,
+    change: &ResourceChange,
+    prior: &Prior,
+) -> Result<(), StepError> {
+    let kind = change.addr.kind;
     let name = &prior.remote_name;
     context.provider.delete(kind, name).await.map_err(|source| StepError::Provider {
         doing: "delete",
@@ -909,7 +954,24 @@ fn record_later<'a, P>(
     let mut resource = ResourceState::new(change.addr.clone(), id, name, body.clone());
     resource.values = values;
     resource.dependencies = planned.dependencies.iter().cloned().collect();
-    context.store.update_async(|state| {
+    let created_first = change.action == Action::Replace && planned.create_before_destroy;
+    context.store.update_async(move |state| {
+        // Older objects this record replaces before they are deleted stay known as deposed,
+        // so that a run stopped before their delete leaves a rerun something to delete.
+        if let Some(previous) = state.resource(resource.addr()) {
+            let mut deposed: Vec<Json> = match previous.values.get("deposed") {
+                Some(Json::Array(names)) => names.clone(),
+                _ => Vec::new(),
+            };
+            let old = Json::String(previous.remote_name.clone());
+            if created_first && !deposed.contains(&old) {
+                deposed.push(old);
+            }
+            deposed.retain(|name| name.as_str() != Some(&resource.remote_name));
+            if !deposed.is_empty() {
+                resource.values.insert("deposed".to_owned(), Json::Array(deposed));
+            }
+        }
         state.upsert(resource);
     })
 }
@@ -984,9 +1046,18 @@ async fn forget<P>(
     context
         .store
         .update_async(|state| {
-            // A replacement created first may already hold the address: keep it.
+            // A replacement created first may already hold the address: keep it, and strike
+            // the old object from its deposed list.
             if state.resource(addr).is_some_and(|recorded| recorded.remote_name == name) {
                 state.remove(addr);
+            } else if let Some(recorded) = state.resource_mut(addr) {
+                if let Some(Json::Array(deposed)) = recorded.values.get_mut("deposed") {
+                    deposed.retain(|deposed| deposed.as_str() != Some(name));
+                    if deposed.is_empty() {
+                        recorded.values.remove("deposed");
+                    }
+                }
+                recorded.touch();
             }
         })
         .await

@@ -122,12 +122,16 @@ pub struct ResourceChange {
     /// The object as apply will make it, if it will exist.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub planned: Option<Planned>,
+    /// Older objects of this resource left by a replacement that created first and was stopped
+    /// before it deleted them; apply deletes them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deposed: Vec<Prior>,
 }
 
 impl ResourceChange {
     /// Whether this entry changes the account or the state.
     pub fn is_change(&self) -> bool {
-        self.action != Action::NoOp
+        self.action != Action::NoOp || !self.deposed.is_empty()
     }
 }
 
@@ -285,6 +289,7 @@ impl Plan {
                 Action::Delete => summary.destroy += 1,
                 Action::NoOp | Action::Read | Action::Forget => {}
             }
+            summary.destroy += change.deposed.len();
         }
         summary
     }

@@ -105,8 +105,12 @@ pub fn plan(input: PlanInput<'_>, options: &PlanOptions) -> Result<Plan, PlanErr
                 fields: Vec::new(),
                 prior: None,
                 planned: None,
+                deposed: Vec::new(),
             }
         };
+        if selected.contains(addr) {
+            change.deposed = recorded.map(deposed_of).unwrap_or_default();
+        }
         if let Err(message) = reconcile_outputs(input, resource, recorded, &mut change) {
             problems.push((addr.clone(), message));
         }
@@ -227,6 +231,7 @@ pub fn plan_refresh_only(account: &str, state: &StateDocument, observed: &Observ
                 fields: Vec::new(),
                 prior: Some(prior),
                 planned: None,
+                deposed: Vec::new(),
             }),
             Some(object) => {
                 let fields: Vec<String> = recorded.spec.keys().cloned().collect();
@@ -251,6 +256,7 @@ pub fn plan_refresh_only(account: &str, state: &StateDocument, observed: &Observ
                         .collect(),
                     prior: Some(prior),
                     planned: None,
+                    deposed: Vec::new(),
                 });
             }
         }
@@ -382,6 +388,7 @@ fn plan_resource(
             .map(prior_of)
             .or_else(|| current.map(|object| prior_from_object(addr.kind, object))),
         planned: None,
+        deposed: Vec::new(),
     };
     let mut planned = planned_of(input.graph, resource, desired);
 
@@ -775,5 +782,24 @@ fn removal(recorded: &ResourceState, observed: &Observed) -> ResourceChange {
         fields: Vec::new(),
         prior: Some(prior_of(recorded)),
         planned: None,
+        deposed: deposed_of(recorded),
     }
+}
+
+/// The older objects a recorded resource still owes a delete (`values.deposed`, written when a
+/// replacement created first was stopped before it deleted them).
+fn deposed_of(recorded: &ResourceState) -> Vec<Prior> {
+    let Some(Json::Array(names)) = recorded.values.get("deposed") else { return Vec::new() };
+    names
+        .iter()
+        .filter_map(Json::as_str)
+        .map(|name| Prior {
+            id: kinds::id_of(name).to_owned(),
+            remote_name: name.to_owned(),
+            ownership: Ownership::Managed,
+            output_model: None,
+            output_dataset: None,
+            keep_outputs: false,
+        })
+        .collect()
 }

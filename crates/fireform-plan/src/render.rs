@@ -36,6 +36,17 @@ pub fn render(plan: &Plan) -> String {
         return out;
     }
     for change in changes {
+        for deposed in &change.deposed {
+            let _ = writeln!(out, "{} {} (deposed)", Action::Delete.marker(), change.addr);
+            let _ = writeln!(out, "    id: {}", deposed.id);
+            let _ = writeln!(
+                out,
+                "    # an older object of this resource: a replacement that created first was stopped before deleting it"
+            );
+        }
+        if change.action == Action::NoOp {
+            continue;
+        }
         let _ = write!(out, "{} {}", change.action.marker(), change.addr);
         match change.action {
             Action::Replace => out.push_str(" (replace)"),

@@ -690,3 +690,75 @@ async fn an_output_model_in_another_account_is_refused() {
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn an_old_object_left_by_a_stopped_create_first_replacement_is_deleted_by_the_next_run() {
+    let project = Project::new(QUICKSTART);
+    project.converge().await;
+    let old_dataset = project
+        .store()
+        .snapshot()
+        .resource(&addr("dataset/support-chats"))
+        .unwrap()
+        .remote_name
+        .clone();
+    // New content: a new dataset is created before the old one is deleted. One step at a time
+    // (the new dataset comes first), and Ctrl-C as soon as it exists, so nothing else starts.
+    project.write("train.jsonl", &format!("{TRAIN}{TRAIN}"));
+    let plan = project.plan().await;
+    let interrupt = Interrupt::new();
+    let stop = |event: fireform_plan::Event| {
+        if let fireform_plan::Event::Finished { addr, .. } = &event
+            && addr.to_string() == "dataset/support-chats"
+        {
+            interrupt.raise();
+        }
+    };
+    let options = ApplyOptions {
+        parallelism: 1,
+        poll_min: Duration::from_millis(1),
+        ..ApplyOptions::default()
+    };
+    let report = {
+        let store = project.store();
+        apply(&project.provider, &plan, &store, &options, &interrupt, &stop).await
+    };
+    assert!(report.interrupted);
+    let state = project.store().snapshot();
+    let dataset = state.resource(&addr("dataset/support-chats")).unwrap();
+    assert_ne!(dataset.remote_name, old_dataset);
+    assert_eq!(dataset.values["deposed"], json!([old_dataset]));
+    assert_eq!(project.provider.count(ResourceKind::Dataset), 2);
+    assert_eq!(project.provider.log().last().unwrap(), &format!("upload {}", dataset.id));
+
+    // The next plan deletes the old dataset once the job that used it has moved to the new one.
+    let plan = project.plan().await;
+    let text = render(&plan);
+    assert!(text.contains("- dataset/support-chats (deposed)"), "{text}");
+    assert!(text.contains("to destroy."), "{text}");
+    project.provider.log.borrow_mut().clear();
+    let report = project.apply(&plan).await;
+    assert!(report.is_success(), "{:?}", report.errors);
+    let log = project.provider.log();
+    let old_id = old_dataset.rsplit('/').next().unwrap();
+    let position = |entry: &str| {
+        log.iter().position(|line| line == entry).unwrap_or_else(|| panic!("{entry}: {log:?}"))
+    };
+    // The old job, which used the old dataset, goes and is trained again on the new one first.
+    assert!(
+        position("delete supervised-fine-tuning-job support-v1")
+            < position("create supervised-fine-tuning-job support-v1"),
+        "{log:?}"
+    );
+    assert!(
+        position("create supervised-fine-tuning-job support-v1")
+            < position(&format!("delete dataset {old_id}")),
+        "{log:?}"
+    );
+    assert_eq!(project.provider.count(ResourceKind::Dataset), 1);
+    let state = project.store().snapshot();
+    assert!(
+        !state.resource(&addr("dataset/support-chats")).unwrap().values.contains_key("deposed")
+    );
+    assert!(!project.plan().await.has_changes());
+}
