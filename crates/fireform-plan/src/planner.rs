@@ -135,6 +135,24 @@ pub fn plan(input: PlanInput<'_>, options: &PlanOptions) -> Result<Plan, PlanErr
         changes.push(change);
     }
 
+    // Two jobs about to train must not write the same output.
+    let mut writers: BTreeMap<String, &ResourceAddr> = BTreeMap::new();
+    for change in &changes {
+        let Some(planned) = &change.planned else { continue };
+        if !matches!(change.action, Action::Create | Action::Replace) {
+            continue;
+        }
+        let Some(output) = kinds::planned_output(change.addr.kind, input.account, planned) else {
+            continue;
+        };
+        if let Some(first) = writers.insert(output.clone(), &change.addr) {
+            problems.push((
+                change.addr.clone(),
+                format!("`{first}` writes `{output}` too; give each job its own output"),
+            ));
+        }
+    }
+
     // Resources recorded in state but gone from the manifests.
     for recorded in input.state.resources() {
         let addr = recorded.addr();

@@ -762,3 +762,15 @@ async fn an_old_object_left_by_a_stopped_create_first_replacement_is_deleted_by_
     );
     assert!(!project.plan().await.has_changes());
 }
+
+#[tokio::test]
+async fn two_jobs_writing_the_same_output_model_are_refused() {
+    let second = "---\nkind: SupervisedFineTuningJob\nname: support-v2\nspec:\n  baseModel: accounts/fireworks/models/llama-v3p1-8b-instruct\n  dataset: ${dataset/support-chats}\n  outputModel: support-v1\n";
+    let project = Project::new(&format!("{QUICKSTART}{second}"));
+    let error = project.try_plan_with(&PlanOptions::default()).await.unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "supervised-fine-tuning-job/support-v2: `supervised-fine-tuning-job/support-v1` writes \
+         `accounts/acme/models/support-v1` too; give each job its own output"
+    );
+}
