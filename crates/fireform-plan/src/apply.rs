@@ -992,45 +992,51 @@ async fn record_keep_outputs<P>(
     if recorded.is_none_or(|recorded| recorded == keep) {
         return Ok(());
     }
-    context
-        .store
-        .update_async(|state| {
-            if let Some(recorded) = state.resource_mut(&change.addr) {
-                if keep {
-                    recorded.values.insert("keepOutputs".to_owned(), Json::Bool(true));
-                } else {
-                    recorded.values.remove("keepOutputs");
-                }
-                recorded.touch();
-            }
-        })
-        .await
-        .map_err(StepError::State)
+    change_record(context, &change.addr, |recorded| {
+        if keep {
+            recorded.values.insert("keepOutputs".to_owned(), Json::Bool(true));
+        } else {
+            recorded.values.remove("keepOutputs");
+        }
+    })
+    .await
 }
 
 async fn refresh_record<P>(
     context: &Context<'_, P>,
     change: &ResourceChange,
 ) -> Result<(), StepError> {
+    change_record(context, &change.addr, |recorded| {
+        for field in &change.fields {
+            let top = field.path.split('.').next().unwrap_or(&field.path);
+            if field.path == top {
+                match &field.after {
+                    Some(value) => {
+                        recorded.spec.insert(top.to_owned(), value.clone());
+                    }
+                    None => {
+                        recorded.spec.remove(top);
+                    }
+                }
+            } else if let Some(value) = &field.after {
+                kinds::set_path(&mut recorded.spec, &field.path, value.clone());
+            }
+        }
+    })
+    .await
+}
+
+/// Changes the record of `addr`, if there is one, and awaits the save.
+async fn change_record<P>(
+    context: &Context<'_, P>,
+    addr: &ResourceAddr,
+    change: impl FnOnce(&mut ResourceState),
+) -> Result<(), StepError> {
     context
         .store
         .update_async(|state| {
-            if let Some(recorded) = state.resource_mut(&change.addr) {
-                for field in &change.fields {
-                    let top = field.path.split('.').next().unwrap_or(&field.path);
-                    if field.path == top {
-                        match &field.after {
-                            Some(value) => {
-                                recorded.spec.insert(top.to_owned(), value.clone());
-                            }
-                            None => {
-                                recorded.spec.remove(top);
-                            }
-                        }
-                    } else if let Some(value) = &field.after {
-                        kinds::set_path(&mut recorded.spec, &field.path, value.clone());
-                    }
-                }
+            if let Some(recorded) = state.resource_mut(addr) {
+                change(recorded);
                 recorded.touch();
             }
         })
@@ -1065,16 +1071,7 @@ async fn forget<P>(
 }
 
 async fn taint<P>(context: &Context<'_, P>, addr: &ResourceAddr) -> Result<(), StepError> {
-    context
-        .store
-        .update_async(|state| {
-            if let Some(recorded) = state.resource_mut(addr) {
-                recorded.tainted = true;
-                recorded.touch();
-            }
-        })
-        .await
-        .map_err(StepError::State)
+    change_record(context, addr, |recorded| recorded.tainted = true).await
 }
 
 /// How long to wait before the next poll: a tenth of the time waited so far, within
