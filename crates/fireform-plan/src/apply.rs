@@ -596,16 +596,7 @@ async fn apply_one<P: Provider>(
         Action::Adopt => {
             let prior = change.prior.as_ref();
             let name = prior.map(|prior| prior.remote_name.clone()).unwrap_or_default();
-            let object = context
-                .provider
-                .get(kind, &name)
-                .await
-                .map_err(|source| StepError::Provider {
-                    doing: "read",
-                    name: name.clone(),
-                    source,
-                })?
-                .ok_or_else(|| StepError::Vanished { name: name.clone() })?;
+            let object = read_existing(context, kind, &name).await?;
             let body = resolve_body(context, planned)?;
             record(context, change, planned, &body, &object, false).await?;
             if !planned.mask.is_empty() {
@@ -633,16 +624,7 @@ async fn apply_one<P: Provider>(
         Action::Read => {
             let body = resolve_body(context, planned)?;
             let object = match (&planned.remote_name, kind) {
-                (Some(name), ResourceKind::Dataset) => context
-                    .provider
-                    .get(kind, name)
-                    .await
-                    .map_err(|source| StepError::Provider {
-                        doing: "read",
-                        name: name.clone(),
-                        source,
-                    })?
-                    .ok_or_else(|| StepError::Vanished { name: name.clone() })?,
+                (Some(name), ResourceKind::Dataset) => read_existing(context, kind, name).await?,
                 _ => Object::new(),
             };
             record(context, change, planned, &body, &object, true).await?;
@@ -785,12 +767,7 @@ async fn resume_upload<P: Provider>(
     if kind != ResourceKind::Dataset || planned.upload.is_none() {
         return Ok(());
     }
-    let current = context
-        .provider
-        .get(kind, name)
-        .await
-        .map_err(|source| StepError::Provider { doing: "read", name: name.to_owned(), source })?
-        .ok_or_else(|| StepError::Vanished { name: name.to_owned() })?;
+    let current = read_existing(context, kind, name).await?;
     if current.get("state").and_then(Json::as_str) != Some("UPLOADING") {
         return Ok(());
     }
@@ -800,6 +777,20 @@ async fn resume_upload<P: Provider>(
         .upload_dataset(name, &file_name, content)
         .await
         .map_err(|source| StepError::Provider { doing: "upload", name: name.to_owned(), source })
+}
+
+/// Reads an object that must exist; its absence is [`StepError::Vanished`].
+async fn read_existing<P: Provider>(
+    context: &Context<'_, P>,
+    kind: ResourceKind,
+    name: &str,
+) -> Result<Object, StepError> {
+    context
+        .provider
+        .get(kind, name)
+        .await
+        .map_err(|source| StepError::Provider { doing: "read", name: name.to_owned(), source })?
+        .ok_or_else(|| StepError::Vanished { name: name.to_owned() })
 }
 
 async fn update<P: Provider>(
@@ -812,12 +803,7 @@ async fn update<P: Provider>(
     let desired = resolve_body(context, planned)?;
     // Nested objects are sent whole under a top-level mask: start from what the server holds
     // so that fields the manifest leaves out keep their values.
-    let current = context
-        .provider
-        .get(kind, name)
-        .await
-        .map_err(|source| StepError::Provider { doing: "read", name: name.to_owned(), source })?
-        .ok_or_else(|| StepError::Vanished { name: name.to_owned() })?;
+    let current = read_existing(context, kind, name).await?;
     let mut body = Object::new();
     for field in &planned.mask {
         let Some(value) = desired.get(field) else { continue };
