@@ -37,6 +37,9 @@ pub struct ApplyOptions {
     pub poll_min: Duration,
     /// The longest poll interval while waiting.
     pub poll_max: Duration,
+    /// The project directory, which dataset file paths in a plan are relative to (so that a
+    /// plan saved in one checkout applies in another whose files hash the same).
+    pub project_dir: std::path::PathBuf,
 }
 
 impl Default for ApplyOptions {
@@ -46,6 +49,7 @@ impl Default for ApplyOptions {
             progress_every: Duration::from_secs(10),
             poll_min: Duration::from_millis(200),
             poll_max: Duration::from_secs(5),
+            project_dir: std::path::PathBuf::from("."),
         }
     }
 }
@@ -221,6 +225,15 @@ pub enum StepError {
         planned: String,
         /// The id of the content now.
         actual: String,
+    },
+    /// The object to create exists already, and neither an earlier run of this project
+    /// created it nor does the manifest say `lifecycle.adopt`.
+    #[error(
+        "`{name}` already exists in the account, and fireform did not create it for this project; run `fireform import` to manage it here"
+    )]
+    NotOurs {
+        /// The object's name.
+        name: String,
     },
     /// A dataset file could not be read.
     #[error("cannot read dataset file `{path}`")]
@@ -627,7 +640,8 @@ async fn apply_one<P: Provider>(
                 (Some(name), ResourceKind::Dataset) => read_existing(context, kind, name).await?,
                 _ => Object::new(),
             };
-            record(context, change, planned, &body, &object, true).await?;
+            let read_only = planned.ownership == Ownership::ReadOnly;
+            record(context, change, planned, &body, &object, read_only).await?;
             Ok(planned.id.clone())
         }
         Action::NoOp => {
@@ -676,10 +690,30 @@ async fn create<P: Provider>(
 ) -> Result<String, StepError> {
     let kind = change.addr.kind;
     let body = resolve_body(context, planned)?;
-    let content = upload_content(planned)?;
+    let content = upload_content(context, planned)?;
     let display = planned.remote_name.clone().unwrap_or_else(|| change.addr.to_string());
-    let created = match context.provider.create(kind, planned.id.as_deref(), body.clone()).await {
+    // The intent goes to state before the create leaves: if the response is lost or the run
+    // dies before the object is recorded, the next plan knows the object is its own.
+    let intent = planned.remote_name.clone().unwrap_or_default();
+    let mut may_adopt = planned.may_adopt;
+    context
+        .store
+        .update_async(|state| {
+            may_adopt |= state.intent(&change.addr).is_some_and(|recorded| recorded == intent);
+            state.record_intent(&change.addr, &intent);
+        })
+        .await
+        .map_err(StepError::State)?;
+    let mut sent = body.clone();
+    if kinds::takes_lineage_mark(kind) {
+        let lineage = context.store.snapshot().lineage().to_owned();
+        kinds::mark_lineage(&mut sent, &lineage);
+    }
+    let created = match context.provider.create(kind, planned.id.as_deref(), sent).await {
         Ok(created) => created,
+        Err(error) if error.kind() == ProviderErrorKind::AlreadyExists && !may_adopt => {
+            return Err(StepError::NotOurs { name: display });
+        }
         Err(error) if error.kind() == ProviderErrorKind::AlreadyExists => {
             // It exists although the plan did not see it (made without a refresh, or created
             // since): adopt it rather than fail or create twice.
@@ -738,11 +772,16 @@ async fn create<P: Provider>(
 }
 
 /// The dataset content to upload, checked against the content id the plan computed.
-fn upload_content(planned: &Planned) -> Result<Option<(String, Vec<u8>)>, StepError> {
+fn upload_content<P>(
+    context: &Context<'_, P>,
+    planned: &Planned,
+) -> Result<Option<(String, Vec<u8>)>, StepError> {
     let Some(upload) = &planned.upload else { return Ok(None) };
     let content = match &upload.source {
         UploadSource::File { path } => {
-            std::fs::read(path).map_err(|source| StepError::Read { path: path.clone(), source })?
+            let file = context.options.project_dir.join(path);
+            std::fs::read(&file)
+                .map_err(|source| StepError::Read { path: file.display().to_string(), source })?
         }
         UploadSource::Inline { content } => content.clone().into_bytes(),
     };
@@ -771,7 +810,7 @@ async fn resume_upload<P: Provider>(
     if current.get("state").and_then(Json::as_str) != Some("UPLOADING") {
         return Ok(());
     }
-    let Some((file_name, content)) = upload_content(planned)? else { return Ok(()) };
+    let Some((file_name, content)) = upload_content(context, planned)? else { return Ok(()) };
     context
         .provider
         .upload_dataset(name, &file_name, content)
@@ -870,6 +909,19 @@ async fn delete_object<P: Provider>(
     let keep_outputs =
         change.planned.as_ref().map_or(prior.keep_outputs, |planned| planned.keep_outputs);
     if keep_outputs {
+        // Remembered, so that applying the job again takes the kept output as its own.
+        let kept: Vec<&String> = prior.output_model.iter().chain(&prior.output_dataset).collect();
+        if !kept.is_empty() {
+            context
+                .store
+                .update_async(|state| {
+                    for output in kept {
+                        state.record_kept_output(output, &change.addr);
+                    }
+                })
+                .await
+                .map_err(StepError::State)?;
+        }
         return forget(context, &change.addr, name).await;
     }
     if let Some(model) = &prior.output_model {
@@ -937,6 +989,15 @@ fn record_later<'a, P>(
     if planned.keep_outputs {
         values.insert("keepOutputs".to_owned(), Json::Bool(true));
     }
+    // A job read rather than run: its output was kept when it was destroyed, and is its own.
+    let outputs: Vec<String> = ["outputModel", "outputDataset"]
+        .iter()
+        .filter_map(|field| values.get(*field)?.as_str().map(str::to_owned))
+        .collect();
+    let output_kept = change.action == Action::Read && !read_only;
+    if output_kept {
+        values.insert("outputKept".to_owned(), Json::Bool(true));
+    }
     let mut resource = ResourceState::new(change.addr.clone(), id, name, body.clone());
     resource.values = values;
     resource.dependencies = planned.dependencies.iter().cloned().collect();
@@ -956,6 +1017,12 @@ fn record_later<'a, P>(
             deposed.retain(|name| name.as_str() != Some(&resource.remote_name));
             if !deposed.is_empty() {
                 resource.values.insert("deposed".to_owned(), Json::Array(deposed));
+            }
+        }
+        state.clear_intent(resource.addr());
+        if output_kept {
+            for output in &outputs {
+                state.clear_kept_output(output);
             }
         }
         state.upsert(resource);
@@ -1038,6 +1105,7 @@ async fn forget<P>(
     context
         .store
         .update_async(|state| {
+            state.clear_intent(addr);
             // A replacement created first may already hold the address: keep it, and strike
             // the old object from its deposed list.
             if state.resource(addr).is_some_and(|recorded| recorded.remote_name == name) {

@@ -64,9 +64,10 @@ pub struct Upload {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", tag = "type")]
 pub enum UploadSource {
-    /// A local file (absolute path); re-read at apply and checked against `hash`.
+    /// A local file, re-read at apply and checked against the planned content id.
     File {
-        /// The file's absolute path.
+        /// The file's path relative to the project directory (absolute only for a file
+        /// outside it).
         path: String,
     },
     /// Inline rows, already serialised.
@@ -171,6 +172,29 @@ impl Catalog {
         };
         self.serverless.contains(&full)
     }
+}
+
+/// The annotation with which fireform marks the deployments it creates: the lineage of the
+/// state that manages them. An object marked by another lineage belongs to another project.
+pub(crate) const LINEAGE_ANNOTATION: &str = "fireform.dev/state-lineage";
+
+/// Whether objects of `kind` carry annotations, where fireform marks what it creates.
+pub(crate) fn takes_lineage_mark(kind: ResourceKind) -> bool {
+    kind == ResourceKind::Deployment
+}
+
+/// Marks a body to create with the state's lineage.
+pub(crate) fn mark_lineage(body: &mut Object, lineage: &str) {
+    let annotations = body.entry("annotations").or_insert_with(|| Json::Object(Object::new()));
+    if let Json::Object(annotations) = annotations {
+        annotations.insert(LINEAGE_ANNOTATION.to_owned(), Json::String(lineage.to_owned()));
+    }
+}
+
+/// The lineage another project marked `object` with, if it is not `lineage`.
+pub(crate) fn foreign_lineage<'a>(object: &'a Object, lineage: &str) -> Option<&'a str> {
+    let mark = object.get("annotations")?.get(LINEAGE_ANNOTATION)?.as_str()?;
+    (mark != lineage).then_some(mark)
 }
 
 /// The full name of an object of `kind` with `id`.
@@ -302,7 +326,9 @@ fn dataset(
                 .file_name()
                 .map(|name| name.to_string_lossy().into_owned())
                 .unwrap_or_else(|| path.clone());
-            let source = UploadSource::File { path: absolute.display().to_string() };
+            // Relative to the project directory (as the manifest stores it), so that a saved
+            // plan applies from another checkout.
+            let source = UploadSource::File { path: path.clone() };
             (content, file_name, source)
         }
         (_, Some(rows)) => {

@@ -126,6 +126,10 @@ pub struct ResourceChange {
     /// before it deleted them; apply deletes them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub deposed: Vec<Prior>,
+    /// Whether the change comes from what the account reported (an object gone, failed or
+    /// changed outside fireform) rather than from the manifests or the flags.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub drift: bool,
 }
 
 impl ResourceChange {
@@ -213,6 +217,11 @@ pub struct Planned {
     pub keep_outputs: bool,
     /// Wait until it is ready (READY, DEPLOYED, COMPLETED) before dependents start.
     pub wait: bool,
+    /// Whether an object found at create time (409) may be taken as this resource: its create
+    /// was recorded by an earlier run that stopped before recording the object, or the
+    /// manifest says `lifecycle.adopt`. Otherwise it is somebody else's and the step fails.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub may_adopt: bool,
     /// Time limits, in seconds.
     pub timeouts: PlannedTimeouts,
 }
@@ -264,6 +273,20 @@ pub struct Summary {
 }
 
 impl Plan {
+    /// The recorded resources this plan would replace, create again or drop from state only
+    /// because of what the account reported (gone, failed, changed outside fireform), not
+    /// because the manifests or the flags ask for it.
+    pub fn drift_losses(&self) -> Vec<&ResourceAddr> {
+        self.changes
+            .iter()
+            .filter(|change| {
+                change.drift
+                    && matches!(change.action, Action::Create | Action::Replace | Action::Forget)
+            })
+            .map(|change| &change.addr)
+            .collect()
+    }
+
     /// Whether applying the plan changes anything (account or state).
     pub fn has_changes(&self) -> bool {
         self.changes.iter().any(ResourceChange::is_change)

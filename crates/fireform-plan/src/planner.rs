@@ -34,6 +34,9 @@ pub struct PlanOptions {
     pub excludes: Vec<ResourceAddr>,
     /// Replace these even if nothing changed (`--replace`).
     pub replace: Vec<ResourceAddr>,
+    /// Take the objects these resources describe even though fireform did not create them
+    /// (`fireform import`), as `lifecycle.adopt` does.
+    pub adopt: Vec<ResourceAddr>,
 }
 
 /// Everything planning needs.
@@ -95,7 +98,21 @@ pub fn plan(input: PlanInput<'_>, options: &PlanOptions) -> Result<Plan, PlanErr
         let recorded = input.state.resource(addr);
         let current = find_current(input, resource, &desired, recorded);
         let mut change = if selected.contains(addr) {
-            plan_resource(input, resource, &desired, recorded, current.as_ref(), &outcomes, options)
+            match plan_resource(
+                input,
+                resource,
+                &desired,
+                recorded,
+                current.as_ref(),
+                &outcomes,
+                options,
+            ) {
+                Ok(change) => change,
+                Err(message) => {
+                    problems.push((addr.clone(), message));
+                    continue;
+                }
+            }
         } else {
             ResourceChange {
                 addr: addr.clone(),
@@ -106,6 +123,7 @@ pub fn plan(input: PlanInput<'_>, options: &PlanOptions) -> Result<Plan, PlanErr
                 prior: None,
                 planned: None,
                 deposed: Vec::new(),
+                drift: false,
             }
         };
         if selected.contains(addr) {
@@ -162,6 +180,8 @@ pub fn plan(input: PlanInput<'_>, options: &PlanOptions) -> Result<Plan, PlanErr
         changes.push(removal(recorded, input.observed));
     }
 
+    problems.extend(shared_objects(&changes, input.state));
+    problems.extend(foreign_marks(&changes, input.observed, input.state));
     if !problems.is_empty() {
         return Err(PlanError { problems });
     }
@@ -175,32 +195,54 @@ pub fn plan(input: PlanInput<'_>, options: &PlanOptions) -> Result<Plan, PlanErr
     })
 }
 
-/// Plans destroying everything in state (or the targets and what depends on them).
+/// Plans destroying everything in state (or the targets and what depends on them), leaving
+/// alone the excludes, what depends on them and what they need.
 pub fn plan_destroy(
     account: &str,
     manifest: Option<&Manifest>,
     state: &StateDocument,
     observed: &Observed,
     targets: &[ResourceAddr],
+    excludes: &[ResourceAddr],
 ) -> Result<Plan, PlanError> {
-    let mut selected: BTreeSet<ResourceAddr> = BTreeSet::new();
-    if targets.is_empty() {
-        selected.extend(state.resources().map(|resource| resource.addr().clone()));
-    } else {
-        // A target and everything recorded as depending on it, transitively.
-        let mut frontier: Vec<ResourceAddr> = targets.to_vec();
-        while let Some(addr) = frontier.pop() {
-            if !selected.insert(addr.clone()) {
-                continue;
-            }
-            for resource in state.resources() {
-                if resource.dependencies.contains(&addr) {
-                    frontier.push(resource.addr().clone());
-                }
-            }
-        }
-        selected.retain(|addr| state.resource(addr).is_some());
+    // Dependencies as recorded, and as the manifests declare them now.
+    let mut needs: BTreeMap<&ResourceAddr, BTreeSet<&ResourceAddr>> = BTreeMap::new();
+    for resource in state.resources() {
+        needs.entry(resource.addr()).or_default().extend(resource.dependencies.iter());
     }
+    if let Some(manifest) = manifest {
+        for resource in manifest.resources.values() {
+            let entry = needs.entry(&resource.addr).or_default();
+            entry.extend(resource.references().into_iter().map(|(_, reference)| &reference.target));
+            entry.extend(resource.depends_on.iter());
+        }
+    }
+    let dependents_of = |addr: &ResourceAddr| -> Vec<ResourceAddr> {
+        needs
+            .iter()
+            .filter(|(_, needed)| needed.contains(addr))
+            .map(|(addr, _)| (*addr).clone())
+            .collect()
+    };
+    let dependencies_of = |addr: &ResourceAddr| -> Vec<ResourceAddr> {
+        needs
+            .get(addr)
+            .map(|needed| needed.iter().map(|&a| a.clone()).collect())
+            .unwrap_or_default()
+    };
+    let mut selected: BTreeSet<ResourceAddr> = if targets.is_empty() {
+        state.resources().map(|resource| resource.addr().clone()).collect()
+    } else {
+        // A target and everything depending on it, transitively.
+        reach(targets.iter().cloned(), dependents_of)
+    };
+    if !excludes.is_empty() {
+        // What is kept keeps what depends on it (left alone) and what it needs (still used).
+        let kept = reach(excludes.iter().cloned(), dependents_of);
+        let needed = reach(kept, dependencies_of);
+        selected.retain(|addr| !needed.contains(addr));
+    }
+    selected.retain(|addr| state.resource(addr).is_some());
     let mut problems = Vec::new();
     let mut changes = Vec::new();
     for addr in &selected {
@@ -219,6 +261,7 @@ pub fn plan_destroy(
         }
         changes.push(change);
     }
+    problems.extend(foreign_marks(&changes, observed, state));
     if !problems.is_empty() {
         return Err(PlanError { problems });
     }
@@ -229,6 +272,113 @@ pub fn plan_destroy(
         state: state_ref(state),
         changes,
     })
+}
+
+/// One remote object has at most one address: the objects that two addresses claim (one
+/// adopting what another deletes, two managing one object), among the plan's changes and the
+/// recorded state. Objects only read (a shared dataset, a public model) may be read by several.
+fn shared_objects(
+    changes: &[ResourceChange],
+    state: &StateDocument,
+) -> Vec<(ResourceAddr, String)> {
+    let mut claims: BTreeMap<&str, BTreeMap<&ResourceAddr, bool>> = BTreeMap::new();
+    for recorded in state.resources() {
+        if !recorded.remote_name.is_empty() {
+            let managed = !is_read_only(recorded);
+            *claims
+                .entry(&recorded.remote_name)
+                .or_default()
+                .entry(recorded.addr())
+                .or_default() |= managed;
+        }
+    }
+    for change in changes {
+        let planned = change.planned.as_ref().and_then(|planned| {
+            Some((planned.remote_name.as_deref()?, planned.ownership == Ownership::Managed))
+        });
+        let prior = change
+            .prior
+            .as_ref()
+            .map(|prior| (prior.remote_name.as_str(), prior.ownership == Ownership::Managed));
+        for (name, managed) in planned.into_iter().chain(prior) {
+            if !name.is_empty() {
+                *claims.entry(name).or_default().entry(&change.addr).or_default() |= managed;
+            }
+        }
+    }
+    let mut problems = Vec::new();
+    for (name, addrs) in claims {
+        if addrs.len() < 2 || !addrs.values().any(|managed| *managed) {
+            continue;
+        }
+        let mut addrs = addrs.into_keys();
+        let Some(first) = addrs.next() else { continue };
+        let others: Vec<String> = addrs.map(|addr| format!("`{addr}`")).collect();
+        problems.push((
+            first.clone(),
+            format!(
+                "`{name}` is claimed by this address and by {}: one object has one address. \
+                 If it was renamed, declare `moved` (from the old address to the new) or use \
+                 `fireform state rm` on the address that should let it go; nothing was changed",
+                others.join(" and ")
+            ),
+        ));
+    }
+    problems
+}
+
+/// The changes that would change or delete an object another fireform project marked as its
+/// own (deployments carry the lineage of the state that created them).
+fn foreign_marks(
+    changes: &[ResourceChange],
+    observed: &Observed,
+    state: &StateDocument,
+) -> Vec<(ResourceAddr, String)> {
+    let mut problems = Vec::new();
+    for change in changes {
+        if !matches!(
+            change.action,
+            Action::Update | Action::Replace | Action::Adopt | Action::Delete
+        ) {
+            continue;
+        }
+        let priors = change.prior.iter().chain(&change.deposed);
+        for prior in priors.filter(|prior| prior.ownership == Ownership::Managed) {
+            let Some(object) = observed.find(change.addr.kind, &prior.remote_name) else {
+                continue;
+            };
+            if let Some(mark) = kinds::foreign_lineage(object, state.lineage()) {
+                problems.push((
+                    change.addr.clone(),
+                    format!(
+                        "`{}` belongs to another fireform project: it is marked with that \
+                         project's state lineage `{mark}` (annotation `{}`), and this state's \
+                         lineage is `{}`; fireform will not change, adopt or delete it",
+                        prior.remote_name,
+                        kinds::LINEAGE_ANNOTATION,
+                        state.lineage()
+                    ),
+                ));
+            }
+        }
+    }
+    problems
+}
+
+/// Every address reachable from `start` through `next`, `start` included.
+fn reach(
+    start: impl IntoIterator<Item = ResourceAddr>,
+    next: impl Fn(&ResourceAddr) -> Vec<ResourceAddr>,
+) -> BTreeSet<ResourceAddr> {
+    let mut found = BTreeSet::new();
+    let mut frontier: Vec<ResourceAddr> = start.into_iter().collect();
+    while let Some(addr) = frontier.pop() {
+        if !found.contains(&addr) {
+            frontier.extend(next(&addr));
+            found.insert(addr);
+        }
+    }
+    found
 }
 
 /// Plans recording drift into state: objects gone from the account are forgotten, fields
@@ -250,6 +400,7 @@ pub fn plan_refresh_only(account: &str, state: &StateDocument, observed: &Observ
                 prior: Some(prior),
                 planned: None,
                 deposed: Vec::new(),
+                drift: true,
             }),
             Some(object) => {
                 let fields: Vec<String> = recorded.spec.keys().cloned().collect();
@@ -275,6 +426,7 @@ pub fn plan_refresh_only(account: &str, state: &StateDocument, observed: &Observ
                     prior: Some(prior),
                     planned: None,
                     deposed: Vec::new(),
+                    drift: false,
                 });
             }
         }
@@ -394,7 +546,7 @@ fn plan_resource(
     current: Option<&Object>,
     outcomes: &BTreeMap<ResourceAddr, Outcome>,
     options: &PlanOptions,
-) -> ResourceChange {
+) -> Result<ResourceChange, String> {
     let addr = &resource.addr;
     let mut change = ResourceChange {
         addr: addr.clone(),
@@ -407,21 +559,41 @@ fn plan_resource(
             .or_else(|| current.map(|object| prior_from_object(addr.kind, object))),
         planned: None,
         deposed: Vec::new(),
+        drift: false,
     };
     let mut planned = planned_of(input.graph, resource, desired);
+    let intent = input.state.intent(addr);
+    let adopt = resource.lifecycle.adopt || options.adopt.contains(addr);
+    planned.may_adopt = intent.is_some() || adopt;
 
-    if desired.ownership == Ownership::ReadOnly {
+    if desired.ownership == Ownership::ReadOnly
+        || (recorded.is_some_and(is_read_only) && current.is_some())
+    {
         let known = recorded.is_some();
         change.action = if known { Action::NoOp } else { Action::Read };
         if addr.kind == ResourceKind::Dataset && current.is_none() && input.observed.refreshed {
             change.action = Action::Create; // reported as an error by the caller
         }
         planned.wait = false;
+        planned.ownership = Ownership::ReadOnly;
         change.planned = Some(planned);
-        return change;
+        return Ok(change);
     }
 
     let schema = kind_schema(addr.kind);
+    if current.is_none()
+        && let Some(recorded) = recorded
+        && recorded.values.get("outputKept") == Some(&Json::Bool(true))
+        && !options.replace.contains(addr)
+        && diff::differences(&desired.body, &recorded.spec, &desired.diff_fields, &[]).is_empty()
+        && desired.pending.is_empty()
+    {
+        // A job read from its kept output (see `reconcile_outputs`): nothing to run.
+        change.note = Some("its output was kept when the job was destroyed".to_owned());
+        planned.wait = false;
+        change.planned = Some(planned);
+        return Ok(change);
+    }
     let Some(current) = current else {
         change.action = match recorded {
             Some(recorded)
@@ -440,14 +612,39 @@ fn plan_resource(
             Some(_) => {
                 change.reasons.push("it no longer exists in the account".to_owned());
                 change.prior = None;
+                change.drift = true;
                 Action::Create
             }
             None => Action::Create,
         };
         change.fields = creation_fields(desired);
         change.planned = Some(planned);
-        return change;
+        return Ok(change);
     };
+
+    // An object that is not in state is fireform's own only if it recorded the create first.
+    if recorded.is_none() {
+        let name = current.get("name").and_then(Json::as_str).unwrap_or_default();
+        let created_here =
+            intent.as_deref().is_some_and(|intent| intent.is_empty() || intent == name);
+        if !created_here && !adopt {
+            if addr.kind == ResourceKind::Dataset && desired.upload.is_some() {
+                // The same content, uploaded by someone else: the same dataset, shared.
+                change.action = Action::Read;
+                change.reasons.push(
+                    "a dataset with this content already exists and fireform did not create it: \
+                     it is read, and never deleted"
+                        .to_owned(),
+                );
+                change.prior = None;
+                planned.wait = false;
+                planned.ownership = Ownership::ReadOnly;
+                change.planned = Some(planned);
+                return Ok(change);
+            }
+            return Err(not_ours(addr, name, input.state));
+        }
+    }
 
     // The object exists. Compare what the manifest sets with what is there.
     let pending_fields: BTreeSet<&str> =
@@ -482,11 +679,16 @@ fn plan_resource(
     }
 
     let mut replace_reasons = Vec::new();
+    // Whether the manifests (or the flags) ask for the replacement, as opposed to what the
+    // account reported: an edited immutable field, `--replace`, a replaced reference.
+    let mut asked = false;
     if options.replace.contains(addr) {
         replace_reasons.push("replacement requested with `--replace`".to_owned());
+        asked = true;
     }
     if recorded.is_some_and(|recorded| recorded.tainted) {
         replace_reasons.push("it is tainted: its creation did not finish".to_owned());
+        asked = true;
     }
     if let Readiness::Failed(message) = kinds::readiness(addr.kind, current) {
         replace_reasons.push(format!("it is {message}"));
@@ -501,6 +703,9 @@ fn plan_resource(
     }
     for field in fields.iter().filter(|field| field.forces_replace) {
         replace_reasons.push(format!("`{}` forces replacement", field.path));
+        let applied = recorded.and_then(|recorded| kinds::lookup(&recorded.spec, &field.path));
+        asked |=
+            field.after.as_ref().is_none_or(|after| !diff::equivalent(after, applied.as_ref()));
     }
     for (path, reference) in resource.references() {
         let field = path.trim_start_matches("spec.");
@@ -510,6 +715,7 @@ fn plan_resource(
         if replaced && schema.is_immutable(top_field(field)) {
             replace_reasons
                 .push(format!("`{field}` refers to `{}`, which is replaced", reference.target));
+            asked = true;
         }
     }
     replace_reasons.dedup();
@@ -517,6 +723,7 @@ fn plan_resource(
     if !replace_reasons.is_empty() {
         change.action = Action::Replace;
         change.reasons = replace_reasons;
+        change.drift = !asked;
         if resource.lifecycle.create_before_destroy {
             let replaced_dependency = input.graph.dependencies(addr).into_iter().find(|target| {
                 outcomes.get(*target).is_some_and(|outcome| outcome.action == Action::Replace)
@@ -536,7 +743,7 @@ fn plan_resource(
         }
         change.fields = fields;
         change.planned = Some(planned);
-        return change;
+        return Ok(change);
     }
 
     let mut mask: Vec<String> =
@@ -549,9 +756,16 @@ fn plan_resource(
         Some(_) => Action::NoOp,
     };
     if change.action == Action::Adopt {
-        change
-            .reasons
-            .push("it already exists in the account; it is adopted, not created again".to_owned());
+        change.reasons.push(if options.adopt.contains(addr) {
+            "it is imported".to_owned()
+        } else if resource.lifecycle.adopt && intent.is_none() {
+            "it already exists in the account and `lifecycle.adopt` is set: it is adopted"
+                .to_owned()
+        } else {
+            "an earlier run created it and stopped before recording it: it is adopted, not \
+             created again"
+                .to_owned()
+        });
     }
     if resume_upload {
         change.reasons.push(
@@ -564,7 +778,25 @@ fn plan_resource(
         || !matches!(kinds::readiness(addr.kind, current), Readiness::Ready);
     change.fields = fields;
     change.planned = Some(planned);
-    change
+    Ok(change)
+}
+
+/// The refusal to take an object fireform did not create and was not told to manage.
+fn not_ours(addr: &ResourceAddr, name: &str, state: &StateDocument) -> String {
+    let id = kinds::id_of(name);
+    if let Some(other) = state.resources().find(|recorded| recorded.remote_name == name) {
+        let other = other.addr();
+        return format!(
+            "`{name}` is recorded in state as `{other}`, and one object has one address: if \
+             `{other}` was renamed to `{addr}`, declare it with a `moved` document (from: \
+             {other}, to: {addr}) or run `fireform state mv {other} {addr}`; nothing changed"
+        );
+    }
+    format!(
+        "`{name}` already exists in the account, and fireform did not create it for this \
+         project: run `fireform import {addr} {id}` to manage it here (or set \
+         `lifecycle.adopt: true` on the resource), or give the resource another name"
+    )
 }
 
 /// Why the replacement of `current` cannot exist beside it, if it cannot: an object whose id
@@ -623,6 +855,7 @@ fn planned_of(graph: &Graph, resource: &Resource, desired: &Desired) -> Planned 
         create_before_destroy: false,
         keep_outputs: resource.lifecycle.keep_outputs,
         wait: true,
+        may_adopt: false,
         timeouts: PlannedTimeouts::for_kind(resource.addr.kind, &resource.lifecycle.timeouts),
     }
 }
@@ -686,6 +919,21 @@ fn reconcile_outputs(
     if input.observed.model_exists(&model) != Some(true) {
         return Ok(());
     }
+    if change.action == Action::Create
+        && input.state.kept_output(&model).as_ref() == Some(&resource.addr)
+    {
+        // Destroyed earlier with `keepOutputs`: the model is this job's own, and it stays.
+        change.action = Action::Read;
+        change.reasons = vec![format!(
+            "its output model `{model}` was kept when the job was destroyed \
+             (`lifecycle.keepOutputs`): it is recorded as this job's output, and the job is \
+             not run again (`--replace` trains it again)"
+        )];
+        if let Some(planned) = change.planned.as_mut() {
+            planned.wait = false;
+        }
+        return Ok(());
+    }
     if recorded_output("outputModel") == Some(model.as_str()) {
         if planned.keep_outputs {
             return Err(format!(
@@ -695,6 +943,7 @@ fn reconcile_outputs(
         }
         if change.action == Action::Create {
             change.action = Action::Replace;
+            change.drift = true;
             change.prior = recorded.map(prior_of);
             change.reasons = vec![format!(
                 "the job is gone from the account but its output model `{model}` is left: the \
@@ -801,6 +1050,7 @@ fn removal(recorded: &ResourceState, observed: &Observed) -> ResourceChange {
         prior: Some(prior_of(recorded)),
         planned: None,
         deposed: deposed_of(recorded),
+        drift: gone && !read_only,
     }
 }
 

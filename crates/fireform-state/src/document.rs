@@ -20,6 +20,12 @@ use crate::time::now_rfc3339;
 /// keep fields they do not know when they rewrite the file.
 pub const FORMAT_VERSION: u32 = 1;
 
+/// The top-level field of creates started and not yet recorded (see
+/// [`StateDocument::intents`]).
+const INTENTS: &str = "creating";
+/// The top-level field of outputs kept by destroyed jobs (see [`StateDocument::kept_output`]).
+const KEPT_OUTPUTS: &str = "keptOutputs";
+
 /// The whole recorded state of one project.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StateDocument {
@@ -181,6 +187,74 @@ impl StateDocument {
     /// Forgets the resource at `addr`, returning its record.
     pub fn remove(&mut self, addr: &ResourceAddr) -> Option<ResourceState> {
         self.resources.remove(addr)
+    }
+
+    /// The creates started and not yet recorded, by address: the full name the object will
+    /// have (empty where the server picks the id). An object found in the account that is not
+    /// in state is fireform's own only when its create was recorded here first.
+    pub fn intents(&self) -> BTreeMap<ResourceAddr, String> {
+        self.section(INTENTS)
+            .filter_map(|(addr, entry)| {
+                let name = entry.get("remoteName").and_then(Value::as_str).unwrap_or_default();
+                Some((addr.parse().ok()?, name.to_owned()))
+            })
+            .collect()
+    }
+
+    /// The intent recorded for `addr`, if any: see [`intents`](Self::intents).
+    pub fn intent(&self, addr: &ResourceAddr) -> Option<String> {
+        let entry = self.extra.get(INTENTS)?.get(addr.to_string())?;
+        Some(entry.get("remoteName").and_then(Value::as_str).unwrap_or_default().to_owned())
+    }
+
+    /// Records that `addr` is about to be created as `remote_name` (empty where the server
+    /// picks the id). Save it before sending the create.
+    pub fn record_intent(&mut self, addr: &ResourceAddr, remote_name: &str) {
+        let entry = serde_json::json!({"remoteName": remote_name, "since": now_rfc3339()});
+        self.section_mut(INTENTS).insert(addr.to_string(), entry);
+    }
+
+    /// Drops the intent of `addr` (its object is recorded, or was never created).
+    pub fn clear_intent(&mut self, addr: &ResourceAddr) {
+        self.remove_from_section(INTENTS, &addr.to_string());
+    }
+
+    /// The output (a model or dataset, by full name) that a job destroyed with
+    /// `lifecycle.keepOutputs` left in the account, and the job's address: the job's own output
+    /// when it is applied again.
+    pub fn kept_output(&self, name: &str) -> Option<ResourceAddr> {
+        self.extra.get(KEPT_OUTPUTS)?.get(name)?.as_str()?.parse().ok()
+    }
+
+    /// Records that destroying `addr` kept its output `name` in the account.
+    pub fn record_kept_output(&mut self, name: &str, addr: &ResourceAddr) {
+        self.section_mut(KEPT_OUTPUTS).insert(name.to_owned(), Value::String(addr.to_string()));
+    }
+
+    /// Forgets a kept output (applied again as its job's output, or deleted).
+    pub fn clear_kept_output(&mut self, name: &str) {
+        self.remove_from_section(KEPT_OUTPUTS, name);
+    }
+
+    fn section(&self, key: &str) -> impl Iterator<Item = (&String, &Value)> {
+        self.extra.get(key).and_then(Value::as_object).into_iter().flatten()
+    }
+
+    fn section_mut(&mut self, key: &str) -> &mut Map<String, Value> {
+        let entry = self.extra.entry(key.to_owned()).or_insert_with(|| Value::Object(Map::new()));
+        if !entry.is_object() {
+            *entry = Value::Object(Map::new());
+        }
+        entry.as_object_mut().expect("made an object just above")
+    }
+
+    fn remove_from_section(&mut self, key: &str, entry: &str) {
+        if let Some(Value::Object(map)) = self.extra.get_mut(key) {
+            map.remove(entry);
+            if map.is_empty() {
+                self.extra.remove(key);
+            }
+        }
     }
 
     /// Parses a state document, refusing other format versions before looking at anything

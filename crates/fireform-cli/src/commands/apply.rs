@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use fireform_plan::{
-    Action, ApplyOptions, Interrupt, Plan, Provider, StepError, apply, check_fresh, render,
+    Action, ApplyOptions, Interrupt, Plan, PlanMode, Provider, StepError, apply, check_fresh,
+    render,
 };
 use fireform_state::StateStore;
 
@@ -54,6 +55,41 @@ pub(crate) struct RunArgs {
     /// How many operations may run at once.
     #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..))]
     pub(crate) parallelism: u16,
+
+    /// Carry out a plan that replaces, recreates or forgets most of the project only because
+    /// of what the account reported. Without it such a plan needs a typed "yes", even with
+    /// `--auto-approve`: one odd reply must not tear a project down.
+    #[arg(long)]
+    pub(crate) trust_refresh: bool,
+}
+
+/// The command a plan is carried out for, which decides its closing words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Run {
+    Apply,
+    Destroy,
+    Refresh,
+    Import,
+}
+
+impl Run {
+    /// The plan's own command: its mode, for apply and destroy.
+    pub(crate) fn of(plan: &Plan) -> Run {
+        match plan.mode {
+            PlanMode::Apply => Run::Apply,
+            PlanMode::Destroy => Run::Destroy,
+            PlanMode::RefreshOnly => Run::Refresh,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Run::Apply => "Apply",
+            Run::Destroy => "Destroy",
+            Run::Refresh => "Refresh",
+            Run::Import => "Import",
+        }
+    }
 }
 
 pub(crate) fn run(args: &Args, output: &Output) -> anyhow::Result<ExitStatus> {
@@ -90,21 +126,30 @@ pub(crate) fn run(args: &Args, output: &Output) -> anyhow::Result<ExitStatus> {
                     .await?
             }
         };
-        let approved = args.run.auto_approve || args.plan.is_some();
-        execute(&connection.provider, &plan, &store, &args.run, approved, output).await
+        // A saved plan was reviewed when it was saved.
+        let run = RunArgs {
+            auto_approve: args.run.auto_approve || args.plan.is_some(),
+            ..args.run.clone()
+        };
+        let provider = &connection.provider;
+        execute(provider, &plan, &store, &run, Run::of(&plan), &manifest.project_dir, output).await
     })
 }
 
-/// Shows `plan`, asks for confirmation unless `approved`, carries it out and reports.
+/// Shows `plan`, asks for confirmation unless `run.auto_approve`, carries it out and reports
+/// in `command`'s words.
 pub(crate) async fn execute<P: Provider>(
     provider: &P,
     plan: &Plan,
     store: &StateStore,
     run: &RunArgs,
-    approved: bool,
+    command: Run,
+    project_dir: &std::path::Path,
     output: &Output,
 ) -> anyhow::Result<ExitStatus> {
+    let approved = run.auto_approve;
     output.result(&render(plan)).context("failed to write to stdout")?;
+    check_drift_losses(plan, &store.snapshot(), run, output)?;
     let waits = plan.changes.iter().any(|change| {
         change.action == Action::NoOp && change.planned.as_ref().is_some_and(|p| p.wait)
     });
@@ -115,7 +160,7 @@ pub(crate) async fn execute<P: Provider>(
         && !approved
         && !confirm(output, "\nDo you want to perform these actions?")?
     {
-        output.message("Apply cancelled.\n");
+        output.message(&format!("{} cancelled.\n", command.name()));
         return Ok(ExitStatus::Error);
     }
     output.message("\n");
@@ -125,6 +170,7 @@ pub(crate) async fn execute<P: Provider>(
     let options = ApplyOptions {
         parallelism: usize::from(run.parallelism),
         progress_every: progress.interval(),
+        project_dir: project_dir.to_path_buf(),
         ..ApplyOptions::default()
     };
     let events = |event| progress.handle(event);
@@ -172,26 +218,76 @@ pub(crate) async fn execute<P: Provider>(
     }
     let summary = plan.summary();
     if report.interrupted {
-        output.message(
-            "\nApply interrupted; state is saved. Run the same command again to continue.\n",
-        );
+        output.message(&format!(
+            "\n{} interrupted; state is saved. Run the same command again to continue.\n",
+            command.name()
+        ));
         return Ok(ExitStatus::Interrupted);
     }
     if !report.is_success() {
         output.message(&format!(
-            "\nApply failed: {} error{}. State is saved; fix the cause and run the same command again to continue.\n",
+            "\n{} failed: {} error{}. State is saved; fix the cause and run the same command again to continue.\n",
+            command.name(),
             report.errors.len(),
             if report.errors.len() == 1 { "" } else { "s" }
         ));
         return Ok(ExitStatus::Error);
     }
-    output.message(&format!(
-        "\nApply complete! Resources: {} added, {} changed, {} destroyed.\n",
-        summary.add + summary.import,
-        summary.change,
-        summary.destroy
-    ));
+    output.message(&match command {
+        Run::Apply => format!(
+            "\nApply complete! Resources: {} added, {} changed, {} destroyed.\n",
+            summary.add + summary.import,
+            summary.change,
+            summary.destroy
+        ),
+        Run::Destroy => format!("\nDestroy complete! Resources: {} destroyed.\n", summary.destroy),
+        Run::Refresh => format!(
+            "\nRefresh complete: {} changed in state.\n",
+            plan.changes.iter().filter(|change| change.is_change()).count()
+        ),
+        Run::Import => {
+            let addrs: Vec<String> = plan.changes.iter().map(|c| c.addr.to_string()).collect();
+            format!("\nImport complete! Imported {}; the account is unchanged.\n", addrs.join(", "))
+        }
+    });
     Ok(ExitStatus::Success)
+}
+
+/// Refuses, without a typed "yes" or `--trust-refresh`, a plan that would replace, create again
+/// or forget most of the project only because of what one refresh of the account returned: a
+/// misbehaving proxy or a partial outage must not tear a project down.
+fn check_drift_losses(
+    plan: &Plan,
+    state: &fireform_state::StateDocument,
+    run: &RunArgs,
+    output: &Output,
+) -> anyhow::Result<()> {
+    let losses = plan.drift_losses();
+    let recorded = state.len();
+    if run.trust_refresh || plan.mode == PlanMode::Destroy || losses.len() < 2 {
+        return Ok(());
+    }
+    if losses.len() * 2 <= recorded {
+        return Ok(());
+    }
+    let named: Vec<String> = losses.iter().map(ToString::to_string).collect();
+    let message = format!(
+        "the account reported {} of the {recorded} recorded resources gone, failed or changed so that they must be replaced, created again or forgotten ({}); that is most of the project, and may be a misbehaving proxy or an outage rather than the truth",
+        losses.len(),
+        named.join(", ")
+    );
+    let hints = vec![
+        "check the account (e.g. the Fireworks console) and run the plan again".to_owned(),
+        "if the account really is like that, pass `--trust-refresh`".to_owned(),
+    ];
+    if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        return Err(Hinted { message: format!("refusing to continue: {message}"), hints }.into());
+    }
+    output.message(&format!("\nwarning: {message}\n"));
+    if !confirm(output, "Do you really want to perform these actions?")? {
+        anyhow::bail!(Hinted { message: "cancelled".to_owned(), hints });
+    }
+    Ok(())
 }
 
 fn step_error(addr: &fireform_core::ResourceAddr, error: &StepError) -> anyhow::Error {

@@ -1,8 +1,8 @@
 //! `fireform destroy`: delete everything fireform manages, in reverse dependency order.
 
-use crate::commands::apply::{RunArgs, execute};
+use crate::commands::apply::{Run, RunArgs, execute};
 use crate::commands::engine::{EngineArgs, Project, runtime};
-use crate::commands::plan::{Goal, PlanFlags, make_plan};
+use crate::commands::plan::{Goal, PlanFlags, SelectFlags, make_plan};
 use crate::commands::{ManifestArgs, load};
 use crate::exit::ExitStatus;
 use crate::output::Output;
@@ -13,7 +13,8 @@ use crate::output::Output;
 /// go before their datasets, and the models jobs produced go with them. Deployments are deleted
 /// hard. Objects fireform only reads (serverless models, existing datasets) are dropped from
 /// state, never deleted. Refuses resources with `lifecycle.preventDestroy`. With `--target`,
-/// destroys the target and whatever depends on it.
+/// destroys the target and whatever depends on it; with `--exclude`, keeps the excluded
+/// resource, whatever depends on it and whatever it needs.
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Examples:\n  fireform destroy\n  fireform destroy --target lora-addon/support-v1 --auto-approve"
@@ -24,7 +25,7 @@ pub(crate) struct Args {
     #[command(flatten)]
     engine: EngineArgs,
     #[command(flatten)]
-    flags: PlanFlags,
+    select: SelectFlags,
     #[command(flatten)]
     run: RunArgs,
 }
@@ -39,9 +40,12 @@ pub(crate) fn run(args: &Args, output: &Output) -> anyhow::Result<ExitStatus> {
         let connection = project.connect().await?;
         output.message(&format!("Using {}.\n", connection.description));
         let state = store.snapshot();
+        let flags = PlanFlags::destroying(&args.select);
         let plan =
-            make_plan(&connection.provider, &manifest, &graph, &state, &args.flags, Goal::Destroy)
+            make_plan(&connection.provider, &manifest, &graph, &state, &flags, Goal::Destroy)
                 .await?;
-        execute(&connection.provider, &plan, &store, &args.run, args.run.auto_approve, output).await
+        let provider = &connection.provider;
+        execute(provider, &plan, &store, &args.run, Run::Destroy, &manifest.project_dir, output)
+            .await
     })
 }

@@ -103,12 +103,32 @@ impl Project {
         Ok(Project { dir: dir.to_path_buf(), file: ProjectFile::read(dir)?, args: args.clone() })
     }
 
-    pub(crate) fn state_path(&self) -> PathBuf {
-        match (&self.args.state, &self.file.state) {
-            (Some(path), _) => path.clone(),
-            (None, Some(path)) => self.dir.join(path),
-            (None, None) => default_state_path(&self.dir),
+    /// The state file: `--state`, the project file's `state`, or the default. A location
+    /// that looks like a URL is refused, never written as a local path.
+    pub(crate) fn state_path(&self) -> anyhow::Result<PathBuf> {
+        let (given, path) = match (&self.args.state, &self.file.state) {
+            (Some(path), _) => ("--state", path.clone()),
+            (None, Some(path)) => ("the project file's `state`", self.dir.join(path)),
+            (None, None) => return Ok(default_state_path(&self.dir)),
+        };
+        let text = self
+            .args
+            .state
+            .as_ref()
+            .or(self.file.state.as_ref())
+            .map(|path| path.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if let Some(scheme) = url_scheme(&text) {
+            bail!(Hinted {
+                message: format!(
+                    "unsupported state location `{text}` (from {given}): this version of fireform keeps state in a local file, and `{scheme}:` is not a scheme it supports"
+                ),
+                hints: vec![
+                    "give a file path, e.g. `.fireform/state.json` (write a file name with a colon as `./NAME`)".to_owned(),
+                ],
+            });
         }
+        Ok(path)
     }
 
     fn endpoint(&self) -> String {
@@ -124,7 +144,7 @@ impl Project {
 
     /// Opens and locks the state for `command` (e.g. `apply`).
     pub(crate) fn open_state(&self, command: &str) -> anyhow::Result<StateStore> {
-        let backend = LocalBackend::new(self.state_path());
+        let backend = LocalBackend::new(self.state_path()?);
         let lock = LockInfo::new(format!("fireform {command}"));
         StateStore::open(Box::new(backend), lock, self.args.lock_timeout).map_err(|error| {
             let message = error.to_string();
@@ -141,7 +161,7 @@ impl Project {
         let endpoint = self.endpoint();
         if endpoint == LOCAL_ENDPOINT {
             let state_dir = self
-                .state_path()
+                .state_path()?
                 .parent()
                 .map_or_else(|| self.dir.join(".fireform"), Path::to_path_buf);
             create_private_dir(&state_dir)?;
@@ -183,6 +203,17 @@ impl Project {
         let provider = FireworksProvider::new(client, &config)?;
         Ok(Connection { provider, _emulator: None, description })
     }
+}
+
+/// The scheme of a location that looks like a URL (`s3://…`, `postgres://…`, `gs:/x`), if it
+/// does: letters, digits, `+`, `-` or `.` (at least two, so a drive letter is not one) then `:`.
+fn url_scheme(location: &str) -> Option<&str> {
+    let (scheme, _) = location.split_once(':')?;
+    let mut chars = scheme.chars();
+    let valid = chars.next().is_some_and(|first| first.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        && scheme.len() >= 2;
+    valid.then_some(scheme)
 }
 
 /// Creates `dir` (and its parents) readable only by the user, as the state directory must be.
@@ -332,6 +363,18 @@ fn capitalise(text: &str) -> String {
 mod tests {
     use super::*;
     use crate::output::ColorChoice;
+
+    #[test]
+    fn url_like_state_locations_are_recognised() {
+        assert_eq!(url_scheme("s3://bucket/key"), Some("s3"));
+        assert_eq!(url_scheme("postgres://db/x"), Some("postgres"));
+        assert_eq!(url_scheme("gs:/bucket"), Some("gs"));
+        assert_eq!(url_scheme("git+ssh://x"), Some("git+ssh"));
+        assert_eq!(url_scheme(".fireform/state.json"), None);
+        assert_eq!(url_scheme("./s3:/bucket"), None);
+        assert_eq!(url_scheme("C:/state.json"), None);
+        assert_eq!(url_scheme("/abs/path:x"), None);
+    }
 
     #[test]
     fn live_line_lists_running_steps_and_fits() {

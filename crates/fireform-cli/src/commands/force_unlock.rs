@@ -26,7 +26,7 @@ pub(crate) struct Args {
 
 pub(crate) fn run(args: &Args, output: &Output) -> anyhow::Result<ExitStatus> {
     let project = Project::new(&args.project, &args.engine)?;
-    LocalBackend::new(project.state_path()).force_unlock(&args.lock_id)?;
+    LocalBackend::new(project.state_path()?).force_unlock(&args.lock_id)?;
     output.message(&format!("Removed the state lock `{}`.\n", args.lock_id));
     Ok(ExitStatus::Success)
 }

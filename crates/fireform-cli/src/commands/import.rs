@@ -4,7 +4,7 @@ use anyhow::bail;
 use fireform_core::ResourceAddr;
 use fireform_plan::{Action, Plan, PlanInput, PlanOptions, Provider};
 
-use crate::commands::apply::{RunArgs, execute};
+use crate::commands::apply::{Run, RunArgs, execute};
 use crate::commands::engine::{EngineArgs, Project, parse_addr, runtime};
 use crate::commands::plan::observe;
 use crate::commands::{ManifestArgs, load};
@@ -61,7 +61,11 @@ pub(crate) fn run(args: &Args, output: &Output) -> anyhow::Result<ExitStatus> {
             bail!("there is no `{name}` in the account");
         }
         let observed = observe(provider, Some(&manifest), &state, true).await?;
-        let options = PlanOptions { targets: vec![args.addr.clone()], ..PlanOptions::default() };
+        let options = PlanOptions {
+            targets: vec![args.addr.clone()],
+            adopt: vec![args.addr.clone()],
+            ..PlanOptions::default()
+        };
         let input = PlanInput {
             account: provider.account(),
             manifest: &manifest,
@@ -95,7 +99,7 @@ pub(crate) fn run(args: &Args, output: &Output) -> anyhow::Result<ExitStatus> {
             planned.wait = false;
         }
         let plan = Plan { changes: vec![change], ..plan };
-        let run = RunArgs { auto_approve: true, parallelism: 1 };
-        execute(provider, &plan, &store, &run, true, output).await
+        let run = RunArgs { auto_approve: true, parallelism: 1, trust_refresh: false };
+        execute(provider, &plan, &store, &run, Run::Import, &manifest.project_dir, output).await
     })
 }

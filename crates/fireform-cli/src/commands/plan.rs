@@ -19,21 +19,30 @@ use crate::commands::{ManifestArgs, load};
 use crate::exit::ExitStatus;
 use crate::output::{Hinted, Output};
 
-/// How a plan is made: the flags `plan` and `apply` share.
-#[derive(Debug, Clone, clap::Args)]
-pub(crate) struct PlanFlags {
+/// Which part of the project a command acts on, and whether it reads the account first: the
+/// flags `plan`, `apply` and `destroy` share.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub(crate) struct SelectFlags {
     /// Read the live account before planning (`--refresh=false` trusts the state instead).
     #[arg(long, value_name = "BOOL", default_value_t = true, action = ArgAction::Set, require_equals = true, num_args = 0..=1, default_missing_value = "true")]
     pub(crate) refresh: bool,
 
-    /// Plan only this resource and what it depends on (repeatable), e.g.
-    /// `--target deployment/shared-base`.
+    /// Act only on this resource and what it needs (repeatable), e.g.
+    /// `--target deployment/shared-base`. With `destroy`: this resource and what depends on it.
     #[arg(long = "target", value_name = "ADDR", value_parser = parse_addr)]
     pub(crate) targets: Vec<ResourceAddr>,
 
-    /// Leave this resource and what depends on it alone (repeatable).
+    /// Leave this resource and what depends on it alone (repeatable). With `destroy`, what it
+    /// needs is kept too.
     #[arg(long = "exclude", value_name = "ADDR", value_parser = parse_addr)]
     pub(crate) excludes: Vec<ResourceAddr>,
+}
+
+/// How a plan is made: the flags `plan` and `apply` share.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct PlanFlags {
+    #[command(flatten)]
+    pub(crate) select: SelectFlags,
 
     /// Replace this resource even if nothing changed (repeatable).
     #[arg(long = "replace", value_name = "ADDR", value_parser = parse_addr)]
@@ -42,6 +51,13 @@ pub(crate) struct PlanFlags {
     /// Only record in state what changed in the account; change nothing there.
     #[arg(long, conflicts_with_all = ["targets", "excludes", "replace"])]
     pub(crate) refresh_only: bool,
+}
+
+impl PlanFlags {
+    /// The flags of `destroy`, which takes no `--replace` or `--refresh-only`.
+    pub(crate) fn destroying(select: &SelectFlags) -> PlanFlags {
+        PlanFlags { select: select.clone(), replace: Vec::new(), refresh_only: false }
+    }
 }
 
 /// Show what `apply` would change, and why.
@@ -64,7 +80,7 @@ pub(crate) struct Args {
     flags: PlanFlags,
 
     /// Plan destroying everything fireform manages (or the targets and their dependents).
-    #[arg(long, conflicts_with_all = ["refresh_only", "excludes", "replace"])]
+    #[arg(long, conflicts_with_all = ["refresh_only", "replace"])]
     destroy: bool,
 
     /// Save the plan to FILE; `fireform apply --plan FILE` then carries out exactly it.
@@ -96,18 +112,26 @@ pub(crate) async fn make_plan<P: Provider>(
     flags: &PlanFlags,
     goal: Goal,
 ) -> anyhow::Result<Plan> {
-    let mut observed = observe(provider, Some(manifest), state, flags.refresh).await?;
+    check_addresses(manifest, state, flags)?;
+    let select = &flags.select;
+    let mut observed = observe(provider, Some(manifest), state, select.refresh).await?;
     let account = provider.account();
     let plan = match (goal, flags.refresh_only) {
-        (Goal::Destroy, _) => {
-            plan_destroy(account, Some(manifest), state, &observed, &flags.targets)
-        }
+        (Goal::Destroy, _) => plan_destroy(
+            account,
+            Some(manifest),
+            state,
+            &observed,
+            &select.targets,
+            &select.excludes,
+        ),
         (Goal::Apply, true) => Ok(plan_refresh_only(account, state, &observed)),
         (Goal::Apply, false) => {
             let options = PlanOptions {
-                targets: flags.targets.clone(),
-                excludes: flags.excludes.clone(),
+                targets: select.targets.clone(),
+                excludes: select.excludes.clone(),
                 replace: flags.replace.clone(),
+                adopt: Vec::new(),
             };
             let input = PlanInput { account, manifest, graph, state, observed: &observed };
             let mut plan = fireform_plan::plan(input, &options);
@@ -116,7 +140,7 @@ pub(crate) async fn make_plan<P: Provider>(
             // nothing that was not looked up (each round only adds names, so this ends).
             loop {
                 let probe = match &plan {
-                    Ok(plan) if flags.refresh => models_to_probe(plan, &observed),
+                    Ok(plan) if select.refresh => models_to_probe(plan, &observed),
                     _ => BTreeSet::new(),
                 };
                 if probe.is_empty() {
@@ -137,6 +161,48 @@ pub(crate) async fn make_plan<P: Provider>(
         }
         .into()
     })
+}
+
+/// Refuses an address given to `--target`, `--exclude` or `--replace` that is neither declared
+/// nor recorded: a typo must not plan "no changes" (or everything).
+fn check_addresses(
+    manifest: &Manifest,
+    state: &StateDocument,
+    flags: &PlanFlags,
+) -> anyhow::Result<()> {
+    let given = [
+        ("--target", &flags.select.targets),
+        ("--exclude", &flags.select.excludes),
+        ("--replace", &flags.replace),
+    ];
+    let known: BTreeSet<&ResourceAddr> = manifest
+        .resources
+        .keys()
+        .chain(state.resources().map(fireform_state::ResourceState::addr))
+        .collect();
+    let mut problems = Vec::new();
+    let mut hints = Vec::new();
+    for (flag, addrs) in given {
+        for addr in addrs.iter().filter(|addr| !known.contains(addr)) {
+            problems.push(format!("{flag} `{addr}` is not in the manifests or the state"));
+            let text = addr.to_string();
+            let closest = known
+                .iter()
+                .map(|candidate| (strsim::jaro_winkler(&text, &candidate.to_string()), candidate))
+                .filter(|(score, _)| *score > 0.8)
+                .max_by(|a, b| a.0.total_cmp(&b.0));
+            match closest {
+                Some((_, candidate)) => hints.push(format!("did you mean `{candidate}`?")),
+                None => hints.push(format!(
+                    "`fireform state list` shows the recorded addresses; `{flag}` takes `kind/name`"
+                )),
+            }
+        }
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(Hinted { message: problems.join("\n"), hints }.into())
 }
 
 /// Reads what planning needs from the account.

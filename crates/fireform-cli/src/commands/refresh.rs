@@ -2,7 +2,7 @@
 
 use fireform_plan::{Provider as _, plan_refresh_only};
 
-use crate::commands::apply::{RunArgs, execute};
+use crate::commands::apply::{Run, RunArgs, execute};
 use crate::commands::engine::{EngineArgs, Project, runtime};
 use crate::commands::plan::observe;
 use crate::commands::{ManifestArgs, load};
@@ -20,6 +20,11 @@ pub(crate) struct Args {
     manifests: ManifestArgs,
     #[command(flatten)]
     engine: EngineArgs,
+
+    /// Record what the account reports even when it says most of the project is gone (by
+    /// default that needs a typed "yes": it may be a misbehaving proxy or an outage).
+    #[arg(long)]
+    trust_refresh: bool,
 }
 
 pub(crate) fn run(args: &Args, output: &Output) -> anyhow::Result<ExitStatus> {
@@ -32,7 +37,9 @@ pub(crate) fn run(args: &Args, output: &Output) -> anyhow::Result<ExitStatus> {
         let state = store.snapshot();
         let observed = observe(&connection.provider, None, &state, true).await?;
         let plan = plan_refresh_only(connection.provider.account(), &state, &observed);
-        let run = RunArgs { auto_approve: true, parallelism: 10 };
-        execute(&connection.provider, &plan, &store, &run, true, output).await
+        let run =
+            RunArgs { auto_approve: true, parallelism: 10, trust_refresh: args.trust_refresh };
+        let provider = &connection.provider;
+        execute(provider, &plan, &store, &run, Run::Refresh, &manifest.project_dir, output).await
     })
 }

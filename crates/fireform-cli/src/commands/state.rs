@@ -5,7 +5,13 @@ use fireform_core::ResourceAddr;
 
 use crate::commands::engine::{EngineArgs, Project, parse_addr};
 use crate::exit::ExitStatus;
-use crate::output::Output;
+use crate::output::{Hinted, Output};
+
+/// Whether a kind's Fireworks id is its manifest name (everything but datasets, whose id is
+/// content-addressed, and LoRA addons, whose id the server picks).
+fn id_is_name(kind: fireform_core::ResourceKind) -> bool {
+    !matches!(kind, fireform_core::ResourceKind::Dataset | fireform_core::ResourceKind::LoraAddon)
+}
 
 /// Look at or edit what fireform has recorded about the resources it manages.
 #[derive(Debug, clap::Args)]
@@ -104,6 +110,27 @@ pub(crate) fn run(args: &Args, output: &Output) -> anyhow::Result<ExitStatus> {
             }
             if state.resource(to).is_some() {
                 bail!("`{to}` is already in state");
+            }
+            if let Some(recorded) = state.resource(from)
+                && id_is_name(to.kind)
+                && recorded.id != to.name
+            {
+                let kind = to.kind.manifest_name();
+                bail!(Hinted {
+                    message: format!(
+                        "cannot move `{from}` to `{to}`: a {kind}'s Fireworks id is its name, so `{to}` would be another object than `{}`, which cannot be renamed",
+                        recorded.remote_name
+                    ),
+                    hints: vec![
+                        format!(
+                            "to keep managing `{}`, keep the name `{}` in the manifests",
+                            recorded.remote_name, recorded.id
+                        ),
+                        format!(
+                            "to have a new {kind} instead, rename it in the manifests: the plan then creates `{to}` and destroys `{from}`, visibly"
+                        ),
+                    ],
+                });
             }
             store.update(|state| {
                 if let Some(resource) = state.remove(from) {

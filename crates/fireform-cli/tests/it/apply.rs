@@ -134,7 +134,7 @@ fn saved_plan_applies_and_a_stale_one_is_refused() {
     stale.expect(1);
     fireform_snapshot!(context, &stale.stderr, @r"
     Using `[ENDPOINT]` (account `fireform-local`).
-    error: the saved plan is stale: it was made against state serial 0, and the state is now at serial 2; run `fireform plan` again
+    error: the saved plan is stale: it was made against state serial 0, and the state is now at serial 3; run `fireform plan` again
 
     hint: make a new plan with `fireform plan --out FILE`
     ");

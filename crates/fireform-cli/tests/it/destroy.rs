@@ -26,7 +26,7 @@ fn destroy_leaves_the_account_and_state_empty() {
     destroy.expect(0);
     fireform_snapshot!(context, "destroy_quickstart_plan", &destroy.stdout);
     assert!(
-        destroy.stderr.contains("Resources: 0 added, 0 changed, 4 destroyed."),
+        destroy.stderr.contains("Destroy complete! Resources: 4 destroyed."),
         "{}",
         destroy.stderr
     );

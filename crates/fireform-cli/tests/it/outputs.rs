@@ -42,19 +42,26 @@ fn an_output_model_that_is_not_the_jobs_own_is_refused_at_plan_time() {
     apply.expect(1);
     assert_eq!(context.audit().len(), before, "a refused plan changes nothing");
 
-    // With the state lost, no job is known to own the model: the same refusal, worded for it
-    // (the first job is adopted, as it exists).
+    // With the state lost, the first job is not known to be this project's own: it is not
+    // taken silently, and nothing changes.
     std::fs::remove_dir_all(context.dir().join(".fireform")).unwrap();
     let plan = context.plan();
     plan.expect(1);
     assert!(
-        plan.stderr.contains(&format!(
-            "output model `{}` already exists in the account and this job did not produce it",
-            model_name()
-        )),
+        plan.stderr.contains(
+            "supervised-fine-tuning-job/support-v1: `accounts/fireform-local/supervisedFineTuningJobs/support-v1` already exists in the account, and fireform did not create it"
+        ),
         "{}",
         plan.render()
     );
+    assert!(
+        plan.stderr.contains("fireform import supervised-fine-tuning-job/support-v1 support-v1"),
+        "{}",
+        plan.render()
+    );
+    let apply = context.apply();
+    apply.expect(1);
+    assert_eq!(context.audit().len(), before, "a refused plan changes nothing");
 }
 
 #[test]

@@ -113,6 +113,8 @@ spec:
   baseModel: accounts/fireworks/models/llama-v3p1-8b-instruct
   acceleratorType: NVIDIA_A100_80GB
   maxReplicaCount: 2
+lifecycle:
+  adopt: true
 ---
 kind: Deployment
 name: qwen
@@ -157,6 +159,8 @@ spec:
   baseModel: accounts/fireworks/models/llama-v3p1-8b-instruct
   acceleratorType: NVIDIA_A100_80GB
   maxReplicaCount: 2
+lifecycle:
+  adopt: true
 ---
 kind: Deployment
 name: qwen

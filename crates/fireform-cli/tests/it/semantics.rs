@@ -163,6 +163,8 @@ spec:
   baseModel: accounts/fireworks/models/llama-v3p1-8b-instruct
   acceleratorType: NVIDIA_H100_80GB
   maxReplicaCount: 1
+lifecycle:
+  adopt: true
 ",
     );
 

@@ -123,8 +123,11 @@ impl Project {
     async fn apply(&self, plan: &Plan) -> ApplyReport {
         let store = self.store();
         check_fresh(plan, &store.snapshot()).unwrap();
-        let options =
-            ApplyOptions { poll_min: Duration::from_millis(1), ..ApplyOptions::default() };
+        let options = ApplyOptions {
+            poll_min: Duration::from_millis(1),
+            project_dir: self.dir.path().to_path_buf(),
+            ..ApplyOptions::default()
+        };
         apply(&self.provider, plan, &store, &options, &Interrupt::new(), &|_| {}).await
     }
 
@@ -309,8 +312,20 @@ async fn removed_resources_are_destroyed_addon_before_deployment() {
 async fn existing_objects_are_adopted_not_created_twice() {
     let project = Project::new(QUICKSTART);
     project.converge().await;
-    // Lose the state, as after a crash between create and save.
-    std::fs::remove_dir_all(project.dir.path().join(".fireform")).unwrap();
+    // Lose the records but keep the intents, as after a crash between create and save.
+    project
+        .store()
+        .update(|state| {
+            let recorded: Vec<_> = state
+                .resources()
+                .map(|recorded| (recorded.addr().clone(), recorded.remote_name.clone()))
+                .collect();
+            for (addr, name) in recorded {
+                state.record_intent(&addr, &name);
+                state.remove(&addr);
+            }
+        })
+        .unwrap();
     project.provider.log.borrow_mut().clear();
     let plan = project.plan().await;
     assert!(plan.changes.iter().all(|change| change.action == Action::Adopt), "{}", render(&plan));
@@ -318,6 +333,14 @@ async fn existing_objects_are_adopted_not_created_twice() {
     project.apply(&plan).await;
     assert!(project.provider.log().is_empty(), "{:?}", project.provider.log());
     assert!(!project.plan().await.has_changes());
+    assert!(project.store().snapshot().intents().is_empty(), "adopting settles the intents");
+
+    // With the state lost altogether, nothing is known to be this project's own: objects are
+    // not taken (the shared dataset is only read), and the plan says how to import them.
+    std::fs::remove_dir_all(project.dir.path().join(".fireform")).unwrap();
+    let error = project.try_plan_with(&PlanOptions::default()).await.unwrap_err().to_string();
+    assert!(error.contains("run `fireform import deployment/shared-base shared-base`"), "{error}");
+    assert!(!error.contains("dataset/support-chats"), "{error}");
 }
 
 #[tokio::test]
@@ -391,7 +414,7 @@ async fn destroy_removes_everything_in_reverse_order() {
     let observed =
         refresh(&project.provider, &kinds_to_refresh(None, &state), false).await.unwrap();
     let manifest = project.manifest();
-    let plan = plan_destroy("acme", Some(&manifest), &state, &observed, &[]).unwrap();
+    let plan = plan_destroy("acme", Some(&manifest), &state, &observed, &[], &[]).unwrap();
     assert!(render(&plan).contains("Plan: 0 to add, 0 to change, 4 to destroy."));
     drop(store);
     project.provider.log.borrow_mut().clear();
@@ -494,7 +517,8 @@ async fn dataset_left_uploading_gets_its_upload_resumed_not_recreated() {
     project
         .store()
         .update(|state| {
-            state.remove(&addr("dataset/support-chats"));
+            let name = state.remove(&addr("dataset/support-chats")).unwrap().remote_name;
+            state.record_intent(&addr("dataset/support-chats"), &name);
         })
         .unwrap();
     let plan = project.plan().await;
@@ -717,6 +741,7 @@ async fn an_old_object_left_by_a_stopped_create_first_replacement_is_deleted_by_
     let options = ApplyOptions {
         parallelism: 1,
         poll_min: Duration::from_millis(1),
+        project_dir: project.dir.path().to_path_buf(),
         ..ApplyOptions::default()
     };
     let report = {
