@@ -130,6 +130,10 @@ pub struct ResourceChange {
     /// changed outside fireform) rather than from the manifests or the flags.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub drift: bool,
+    /// Immutable fields whose live value fireform cannot tell (the account reported none, or
+    /// an enum value this version does not know): left as they are, never a replacement.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cannot_tell: Vec<String>,
 }
 
 impl ResourceChange {

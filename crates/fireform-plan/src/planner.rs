@@ -124,6 +124,7 @@ pub fn plan(input: PlanInput<'_>, options: &PlanOptions) -> Result<Plan, PlanErr
                 planned: None,
                 deposed: Vec::new(),
                 drift: false,
+                cannot_tell: Vec::new(),
             }
         };
         if selected.contains(addr) {
@@ -401,6 +402,7 @@ pub fn plan_refresh_only(account: &str, state: &StateDocument, observed: &Observ
                 planned: None,
                 deposed: Vec::new(),
                 drift: true,
+                cannot_tell: Vec::new(),
             }),
             Some(object) => {
                 let fields: Vec<String> = recorded.spec.keys().cloned().collect();
@@ -427,6 +429,7 @@ pub fn plan_refresh_only(account: &str, state: &StateDocument, observed: &Observ
                     planned: None,
                     deposed: Vec::new(),
                     drift: false,
+                    cannot_tell: Vec::new(),
                 });
             }
         }
@@ -560,6 +563,7 @@ fn plan_resource(
         planned: None,
         deposed: Vec::new(),
         drift: false,
+        cannot_tell: Vec::new(),
     };
     let mut planned = planned_of(input.graph, resource, desired);
     let intent = input.state.intent(addr);
@@ -678,6 +682,28 @@ fn plan_resource(
         });
     }
 
+    // What the account does not say, or says in words this version does not know, is not a
+    // reason to replace anything: such immutable fields are left as they are, and shown.
+    fields.retain(|field| {
+        if !field.forces_replace {
+            return true;
+        }
+        let unknown = match &field.before {
+            None | Some(Json::Null) => Some("the account reported no value".to_owned()),
+            Some(Json::String(value)) if is_unknown_enum(schema, &field.path, value) => {
+                Some(format!("the account reported `{value}`, a value this version does not know"))
+            }
+            Some(_) => None,
+        };
+        match unknown {
+            Some(why) => {
+                change.cannot_tell.push(format!("`{}`: {why}", field.path));
+                false
+            }
+            None => true,
+        }
+    });
+
     let mut replace_reasons = Vec::new();
     // Whether the manifests (or the flags) ask for the replacement, as opposed to what the
     // account reported: an edited immutable field, `--replace`, a replaced reference.
@@ -779,6 +805,18 @@ fn plan_resource(
     change.fields = fields;
     change.planned = Some(planned);
     Ok(change)
+}
+
+/// Whether `value` at `path` is outside the values an enum field is known to take.
+fn is_unknown_enum(
+    schema: &fireform_manifest::schema::KindSchema,
+    path: &str,
+    value: &str,
+) -> bool {
+    matches!(
+        schema.field_at(path).map(|field| &field.ty),
+        Some(fireform_manifest::schema::FieldType::Enum { values, .. }) if !values.contains(&value)
+    )
 }
 
 /// The refusal to take an object fireform did not create and was not told to manage.
@@ -1051,6 +1089,7 @@ fn removal(recorded: &ResourceState, observed: &Observed) -> ResourceChange {
         planned: None,
         deposed: deposed_of(recorded),
         drift: gone && !read_only,
+        cannot_tell: Vec::new(),
     }
 }
 

@@ -26,6 +26,15 @@ pub fn render(plan: &Plan) -> String {
         }
         out.push('\n');
     }
+    let unknown: Vec<_> =
+        plan.changes.iter().flat_map(|c| c.cannot_tell.iter().map(move |u| (&c.addr, u))).collect();
+    if !unknown.is_empty() {
+        out.push_str("Cannot tell (left as they are, never replaced for it):\n");
+        for (addr, field) in unknown {
+            let _ = writeln!(out, "  {addr}: {field}");
+        }
+        out.push('\n');
+    }
     let changes: Vec<_> = plan.changes.iter().filter(|change| change.is_change()).collect();
     if changes.is_empty() {
         out.push_str(match plan.mode {

@@ -799,3 +799,32 @@ async fn two_jobs_writing_the_same_output_model_are_refused() {
          `accounts/acme/models/support-v1` too; give each job its own output"
     );
 }
+
+#[tokio::test]
+async fn what_the_account_does_not_say_never_replaces() {
+    let project = Project::new(QUICKSTART);
+    project.converge().await;
+    // An enum value this version does not know, and an immutable field the reply lacks.
+    project.provider.set_field(
+        ResourceKind::Deployment,
+        "shared-base",
+        "acceleratorType",
+        json!("NVIDIA_FROM_THE_FUTURE"),
+    );
+    project.provider.set_field(
+        ResourceKind::Deployment,
+        "shared-base",
+        "baseModel",
+        serde_json::Value::Null,
+    );
+    let plan = project.plan().await;
+    assert!(!plan.has_changes(), "{}", render(&plan));
+    let change = plan.change(&addr("deployment/shared-base")).unwrap();
+    assert_eq!(change.cannot_tell.len(), 2, "{:?}", change.cannot_tell);
+    let text = render(&plan);
+    assert!(
+        text.contains("`acceleratorType`: the account reported `NVIDIA_FROM_THE_FUTURE`"),
+        "{text}"
+    );
+    assert!(text.contains("No changes."), "{text}");
+}
