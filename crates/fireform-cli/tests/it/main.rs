@@ -11,6 +11,7 @@ mod graph;
 mod lock;
 mod outputs;
 mod plan;
+mod safety;
 mod semantics;
 mod state;
 mod validate;
