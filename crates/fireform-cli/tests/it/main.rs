@@ -10,6 +10,7 @@ mod engine_support;
 mod graph;
 mod lock;
 mod outputs;
+mod ownership_prop;
 mod plan;
 mod safety;
 mod semantics;
