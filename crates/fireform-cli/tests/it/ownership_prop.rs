@@ -271,7 +271,7 @@ fn run_case(ops: &[Op]) {
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: 6,
+        cases: 16,
         max_shrink_iters: 4,
         failure_persistence: None,
         ..ProptestConfig::default()
