@@ -434,3 +434,24 @@ macro_rules! fireform_snapshot {
     }};
 }
 pub(crate) use fireform_snapshot;
+
+impl TestContext {
+    /// Runs `fireform args…` to the end in another project directory `dir`, against this
+    /// context's emulator and account: a second project sharing one account.
+    pub(crate) fn fireform_in(&self, dir: &Path, args: &[&str]) -> Outcome {
+        Outcome::from_output(&self.command(args).current_dir(dir).output().unwrap())
+    }
+
+    /// Replaces the emulator's trouble with the JSON `trouble` through its admin route
+    /// `PUT /_emulator/trouble`, as an operator would: (status, JSON body or `Null`).
+    pub(crate) fn put_trouble(&self, trouble: Value) -> (u16, Value) {
+        let url = format!("{}/_emulator/trouble", self.url());
+        self.block_on(async {
+            let response =
+                self.http.put(url).bearer_auth(&self.api_key).json(&trouble).send().await.unwrap();
+            let status = response.status().as_u16();
+            let text = response.text().await.unwrap();
+            (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+        })
+    }
+}
