@@ -307,7 +307,7 @@ impl Schedule {
             by_addr.insert(&change.addr, index);
             let wait = change.planned.as_ref().is_some_and(|planned| planned.wait);
             let (apply, delete) = match change.action {
-                Action::NoOp => (wait, false),
+                Action::NoOp => (wait || change.moved_from.is_some(), false),
                 Action::Create
                 | Action::Adopt
                 | Action::Update
@@ -600,6 +600,21 @@ async fn apply_one<P: Provider>(
     context: &Context<'_, P>,
     change: &ResourceChange,
 ) -> Result<Option<String>, StepError> {
+    if let Some(from) = &change.moved_from {
+        // A declared rename: the record moves; the account is not touched for it.
+        let to = change.addr.clone();
+        context
+            .store
+            .update_async(|state| {
+                if state.resource(&to).is_none()
+                    && let Some(recorded) = state.remove(from)
+                {
+                    state.upsert(recorded.readdressed(to));
+                }
+            })
+            .await
+            .map_err(StepError::State)?;
+    }
     let Some(planned) = &change.planned else {
         return refresh_record(context, change).await.map(|()| None);
     };

@@ -134,12 +134,16 @@ pub struct ResourceChange {
     /// an enum value this version does not know): left as they are, never a replacement.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cannot_tell: Vec<String>,
+    /// The address state records it under, when a `moved` document renames it: apply moves
+    /// the record first, and nothing in the account changes for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moved_from: Option<ResourceAddr>,
 }
 
 impl ResourceChange {
     /// Whether this entry changes the account or the state.
     pub fn is_change(&self) -> bool {
-        self.action != Action::NoOp || !self.deposed.is_empty()
+        self.action != Action::NoOp || !self.deposed.is_empty() || self.moved_from.is_some()
     }
 }
 

@@ -72,6 +72,65 @@ struct Outcome {
 
 /// Plans making the account match the manifests.
 pub fn plan(input: PlanInput<'_>, options: &PlanOptions) -> Result<Plan, PlanError> {
+    let moves = pending_moves(input.manifest, input.state)?;
+    if moves.is_empty() {
+        return plan_moved(input, options);
+    }
+    // Plan against the state as it is once the declared moves are made; apply makes them.
+    let mut state = input.state.clone();
+    for (from, to) in &moves {
+        if let Some(recorded) = state.remove(from) {
+            state.upsert(recorded.readdressed(to.clone()));
+        }
+    }
+    let mut plan = plan_moved(PlanInput { state: &state, ..input }, options)?;
+    for change in &mut plan.changes {
+        if let Some((from, _)) = moves.iter().find(|(_, to)| *to == change.addr) {
+            change.moved_from = Some(from.clone());
+        }
+    }
+    Ok(plan)
+}
+
+/// The declared moves (`moved` documents, chains followed) that state still has to make: the
+/// recorded address, and the address it moves to.
+fn pending_moves(
+    manifest: &Manifest,
+    state: &StateDocument,
+) -> Result<Vec<(ResourceAddr, ResourceAddr)>, PlanError> {
+    let next: BTreeMap<&ResourceAddr, &ResourceAddr> =
+        manifest.moved.iter().map(|moved| (&moved.from, &moved.to)).collect();
+    let mut moves = Vec::new();
+    let mut problems = Vec::new();
+    for recorded in state.resources() {
+        let from = recorded.addr();
+        let mut to = from;
+        // Validation refuses cycles; the bound keeps a bad input from looping.
+        for _ in 0..=next.len() {
+            match next.get(to) {
+                Some(target) => to = target,
+                None => break,
+            }
+        }
+        if to == from {
+            continue;
+        }
+        if state.resource(to).is_some() {
+            problems.push((
+                to.clone(),
+                format!(
+                    "a `moved` document moves `{from}` here, but both are recorded in state; \
+                     remove one with `fireform state rm`"
+                ),
+            ));
+            continue;
+        }
+        moves.push((from.clone(), to.clone()));
+    }
+    if problems.is_empty() { Ok(moves) } else { Err(PlanError { problems }) }
+}
+
+fn plan_moved(input: PlanInput<'_>, options: &PlanOptions) -> Result<Plan, PlanError> {
     let selected = selection(input.graph, options);
     let catalog = input.observed.catalog();
     let mut outcomes: BTreeMap<ResourceAddr, Outcome> = BTreeMap::new();
@@ -125,6 +184,7 @@ pub fn plan(input: PlanInput<'_>, options: &PlanOptions) -> Result<Plan, PlanErr
                 deposed: Vec::new(),
                 drift: false,
                 cannot_tell: Vec::new(),
+                moved_from: None,
             }
         };
         if selected.contains(addr) {
@@ -403,10 +463,15 @@ pub fn plan_refresh_only(account: &str, state: &StateDocument, observed: &Observ
                 deposed: Vec::new(),
                 drift: true,
                 cannot_tell: Vec::new(),
+                moved_from: None,
             }),
             Some(object) => {
                 let fields: Vec<String> = recorded.spec.keys().cloned().collect();
-                let differences = diff::differences(&recorded.spec, object, &fields, &[]);
+                let mut differences = diff::differences(&recorded.spec, object, &fields, &[]);
+                // A field the account leaves out is unknown, not gone: state keeps its value.
+                differences.retain(|difference| {
+                    !matches!(difference.before, None | Some(Json::Null))
+                });
                 if differences.is_empty() {
                     continue;
                 }
@@ -430,6 +495,7 @@ pub fn plan_refresh_only(account: &str, state: &StateDocument, observed: &Observ
                     deposed: Vec::new(),
                     drift: false,
                     cannot_tell: Vec::new(),
+                    moved_from: None,
                 });
             }
         }
@@ -564,6 +630,7 @@ fn plan_resource(
         deposed: Vec::new(),
         drift: false,
         cannot_tell: Vec::new(),
+        moved_from: None,
     };
     let mut planned = planned_of(input.graph, resource, desired);
     let intent = input.state.intent(addr);
@@ -1090,6 +1157,7 @@ fn removal(recorded: &ResourceState, observed: &Observed) -> ResourceChange {
         deposed: deposed_of(recorded),
         drift: gone && !read_only,
         cannot_tell: Vec::new(),
+        moved_from: None,
     }
 }
 

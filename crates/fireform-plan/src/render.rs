@@ -53,6 +53,9 @@ pub fn render(plan: &Plan) -> String {
                 "    # an older object of this resource: a replacement that created first was stopped before deleting it"
             );
         }
+        if let Some(from) = &change.moved_from {
+            let _ = writeln!(out, "  {} (moved from {from})", change.addr);
+        }
         if change.action == Action::NoOp {
             continue;
         }
@@ -100,8 +103,16 @@ pub fn render(plan: &Plan) -> String {
         "{} to add, {} to change, {} to destroy.",
         summary.add, summary.change, summary.destroy
     );
-    if forget > 0 {
-        let _ = write!(out, " ({forget} state-only)");
+    let moved = plan.changes.iter().filter(|c| c.moved_from.is_some()).count();
+    if forget > 0 || moved > 0 {
+        let mut parts = Vec::new();
+        if forget > 0 {
+            parts.push(format!("{forget} state-only"));
+        }
+        if moved > 0 {
+            parts.push(format!("{moved} moved"));
+        }
+        let _ = write!(out, " ({})", parts.join(", "));
     }
     out.push('\n');
     out
