@@ -15,6 +15,9 @@ pub struct Lifecycle {
     /// For jobs: keep what the job produced (a fine-tuning job's output model, a batch job's
     /// output dataset) when the job is destroyed, instead of deleting it with the job.
     pub keep_outputs: bool,
+    /// Take an object that already exists in the account under this address without
+    /// `fireform import` (fireform otherwise refuses to manage an object it did not create).
+    pub adopt: bool,
     /// Per-action time limits; `None` means the kind's default.
     pub timeouts: Timeouts,
 }

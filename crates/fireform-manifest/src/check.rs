@@ -956,7 +956,7 @@ impl Checker<'_, '_> {
         for (key, value) in self.entries(entries, "`lifecycle`") {
             let path = format!("lifecycle.{}", key.text);
             match key.text.as_str() {
-                "preventDestroy" | "createBeforeDestroy" | "keepOutputs" => {
+                "preventDestroy" | "createBeforeDestroy" | "keepOutputs" | "adopt" => {
                     self.remember(&path, key, value);
                     let NodeValue::Bool(flag) = value.value else {
                         self.type_error(&format!("`{}`", key.text), "`true` or `false`", value);
@@ -965,6 +965,7 @@ impl Checker<'_, '_> {
                     match key.text.as_str() {
                         "preventDestroy" => lifecycle.prevent_destroy = flag,
                         "createBeforeDestroy" => lifecycle.create_before_destroy = flag,
+                        "adopt" => lifecycle.adopt = flag,
                         _ => {
                             let job = kind_schema.is_none_or(|schema| {
                                 matches!(
@@ -1085,7 +1086,7 @@ impl Checker<'_, '_> {
                             ))
                             .with_note(format!(
                                 "lifecycle keys are {}",
-                                one_of(schema::LIFECYCLE_KEYS, 4)
+                                one_of(schema::LIFECYCLE_KEYS, schema::LIFECYCLE_KEYS.len())
                             ));
                     self.error(diagnostic);
                 }

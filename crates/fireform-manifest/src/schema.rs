@@ -271,7 +271,7 @@ pub const DOCUMENT_KEYS: &[&str] = &["kind", "name", "spec", "dependsOn", "lifec
 
 /// The keys of a `lifecycle` block.
 pub const LIFECYCLE_KEYS: &[&str] =
-    &["preventDestroy", "ignoreChanges", "createBeforeDestroy", "keepOutputs", "timeouts"];
+    &["preventDestroy", "ignoreChanges", "createBeforeDestroy", "keepOutputs", "adopt", "timeouts"];
 
 /// The keys of `lifecycle.timeouts`.
 pub const TIMEOUT_KEYS: &[&str] = &["create", "update", "delete"];

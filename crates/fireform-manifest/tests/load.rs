@@ -225,3 +225,34 @@ fn rows_reject_numbers_json_cannot_hold() {
         assert!(rendered.contains("main.yaml:5:15"), "{rendered}");
     }
 }
+
+#[test]
+fn lifecycle_adopt_is_a_flag() {
+    let manifest = load_str(
+        Path::new("main.yaml"),
+        &VALID.replace("  timeouts:", "  adopt: true\n  timeouts:"),
+    )
+    .unwrap();
+    let base: ResourceAddr = "deployment/shared-base".parse().unwrap();
+    assert!(manifest.resources[&base].lifecycle.adopt);
+    let sft: ResourceAddr = "supervised-fine-tuning-job/support-v1".parse().unwrap();
+    assert!(!manifest.resources[&sft].lifecycle.adopt, "false unless written");
+
+    let text = VALID.replace("  timeouts:", "  adopt: yes\n  adpot: true\n  timeouts:");
+    insta::assert_snapshot!(errors(&text), @r"
+    error: `adopt` expects `true` or `false`, found the string `yes`
+      --> main.yaml:11:10
+       |
+    11 |   adopt: yes
+       |          ^^^ expected `true` or `false`
+       = help: write `true`
+
+    error: unknown key `adpot` in `lifecycle`
+      --> main.yaml:12:3
+       |
+    12 |   adpot: true
+       |   ^^^^^
+       = note: lifecycle keys are `preventDestroy`, `ignoreChanges`, `createBeforeDestroy`, `keepOutputs`, `adopt`, `timeouts`
+       = help: did you mean `adopt`?
+    ");
+}
