@@ -21,7 +21,7 @@ use crate::reference::{self, Parsed};
 use crate::schema::{self, FieldSchema, FieldType, KindSchema, NameOf};
 use crate::suggest::{did_you_mean, id_from, one_of};
 use crate::yaml::{Key, Node, NodeValue, shorten};
-use crate::{FieldLocation, Resource};
+use crate::{FieldLocation, Moved, Resource};
 
 /// A name in backticks for messages, formatted only when a message is made.
 #[derive(Clone, Copy)]
@@ -75,13 +75,22 @@ impl DatasetFile {
     }
 }
 
+/// What one manifest document declares.
+pub(crate) enum Document {
+    /// A resource (`kind`, `name`, `spec`).
+    Resource(Resource),
+    /// A `moved` document: a resource's change of address.
+    Moved(Moved),
+}
+
 /// Checks one document; returns the resource when kind and name are usable (even if the spec
-/// had errors, so that references to it do not also fail).
+/// had errors, so that references to it do not also fail), or the move when it is valid on
+/// its own.
 pub(crate) fn check_document(
     context: &Context<'_>,
     document: &Node,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Option<Resource> {
+) -> Option<Document> {
     let mut checker =
         Checker { context, diagnostics, locations: BTreeMap::new(), inline_rows: None };
     checker.document(document)
@@ -192,7 +201,7 @@ impl Checker<'_, '_> {
         self.error(diagnostic);
     }
 
-    fn document(&mut self, document: &Node) -> Option<Resource> {
+    fn document(&mut self, document: &Node) -> Option<Document> {
         let NodeValue::Map(entries) = &document.value else {
             let diagnostic = Diagnostic::error(format!(
                 "a manifest document must be a mapping with `kind`, `name` and `spec`, found {}",
@@ -203,6 +212,9 @@ impl Checker<'_, '_> {
             return None;
         };
         let entries = self.entries(entries, "the document");
+        if entries.iter().any(|(key, _)| key.text == "moved") {
+            return self.moved(&entries).map(Document::Moved);
+        }
         let document_location = entries
             .first()
             .map(|(key, _)| self.location(key.line, key.column))
@@ -235,7 +247,7 @@ impl Checker<'_, '_> {
             ))
             .with_primary(self.key_span(key), "")
             .with_note(
-                "a document has `kind`, `name`, `spec`, and optionally `dependsOn` and `lifecycle`",
+                "a document has `kind`, `name`, `spec`, and optionally `dependsOn` and `lifecycle` (a `moved` document has only `moved`)",
             );
             let belongs_in_spec =
                 kind.is_some_and(|kind| schema::kind_schema(kind).field(&key.text).is_some());
@@ -289,7 +301,7 @@ impl Checker<'_, '_> {
             .unwrap_or_default();
 
         let (kind, name) = (kind?, name?);
-        Some(Resource {
+        Some(Document::Resource(Resource {
             addr: ResourceAddr::new(kind, name),
             spec,
             depends_on,
@@ -297,7 +309,134 @@ impl Checker<'_, '_> {
             location: document_location,
             locations: std::mem::take(&mut self.locations),
             inline_rows: self.inline_rows.take(),
+        }))
+    }
+
+    /// A `moved` document: exactly `moved: {from: kind/name, to: kind/name}`, of one kind
+    /// whose Fireworks id is not its name. Whether the addresses are declared is
+    /// [`crate::resolve`]'s job.
+    fn moved(&mut self, entries: &[&(Key, Node)]) -> Option<Moved> {
+        let mut moved_entry = None;
+        for entry in entries {
+            let key = &entry.0;
+            if key.text == "moved" {
+                moved_entry = Some(*entry);
+                continue;
+            }
+            let resource_key = ["kind", "name", "spec", "dependsOn", "lifecycle"];
+            let diagnostic =
+                Diagnostic::error(format!("unknown key `{}` in a `moved` document", key.text))
+                    .with_primary(self.key_span(key), "")
+                    .with_note("a `moved` document has only `moved`, with `from` and `to`")
+                    .with_help_opt(resource_key.contains(&key.text.as_str()).then(|| {
+                        "declare the resource in a document of its own, after `---`".to_owned()
+                    }));
+            self.error(diagnostic);
+        }
+        let (moved_key, node) = moved_entry?;
+        let NodeValue::Map(fields) = &node.value else {
+            self.type_error("`moved`", "a mapping with `from` and `to`", node);
+            return None;
+        };
+        let mut from_entry = None;
+        let mut to_entry = None;
+        for entry in self.entries(fields, "`moved`") {
+            match entry.0.text.as_str() {
+                "from" => from_entry = Some(entry),
+                "to" => to_entry = Some(entry),
+                _ => {
+                    let diagnostic =
+                        Diagnostic::error(format!("unknown key `{}` in `moved`", entry.0.text))
+                            .with_primary(self.key_span(&entry.0), "")
+                            .with_help_opt(did_you_mean(
+                                &entry.0.text,
+                                schema::MOVED_KEYS.iter().copied(),
+                            ))
+                            .with_note(
+                                "`moved` has `from` (the old address) and `to` (the new one)",
+                            );
+                    self.error(diagnostic);
+                }
+            }
+        }
+        let from = self.moved_addr("from", from_entry, moved_key);
+        let to = self.moved_addr("to", to_entry, moved_key);
+        let ((from, from_span), (to, to_span)) = (from?, to?);
+        if from.kind != to.kind {
+            let diagnostic = Diagnostic::error(format!(
+                "`moved` cannot change the kind: `{from}` is a {}, `{to}` a {}",
+                from.kind, to.kind
+            ))
+            .with_primary(to_span, "another kind")
+            .with_secondary(from_span, "moved from here")
+            .with_help(
+                "a rename keeps the kind; remove this `moved` to plan a create and a destroy",
+            );
+            self.error(diagnostic);
+            return None;
+        }
+        if from.kind.id_is_name() {
+            let noun = kind_noun(from.kind);
+            let diagnostic = Diagnostic::error(format!(
+                "a {noun}'s id is its name, so `moved` cannot rename it in Fireworks"
+            ))
+            .with_primary(to_span, "a new name")
+            .with_secondary(from_span, "the name it has in Fireworks")
+            .with_help(format!(
+                "a new name means a new {noun}: remove this `moved` to plan it as a create and a \
+                 destroy, or keep the old name `{}`",
+                from.name
+            ));
+            self.error(diagnostic);
+            return None;
+        }
+        Some(Moved {
+            from,
+            to,
+            location: self.location(moved_key.line, moved_key.column),
+            from_span,
+            to_span,
         })
+    }
+
+    /// The address at `moved.from` or `moved.to`, with the span of its value.
+    fn moved_addr(
+        &mut self,
+        field: &str,
+        entry: Option<&(Key, Node)>,
+        moved_key: &Key,
+    ) -> Option<(ResourceAddr, SourceSpan)> {
+        let Some((_, node)) = entry else {
+            let (what, example) = match field {
+                "from" => ("the address it had", "lora-addon/support-v1"),
+                _ => ("its address now", "lora-addon/support"),
+            };
+            let diagnostic = Diagnostic::error(format!("`moved` has no `{field}`"))
+                .with_primary(self.key_span(moved_key), format!("no `{field}` here"))
+                .with_help(format!("add `{field}:` with {what}, e.g. `{field}: {example}`"));
+            self.error(diagnostic);
+            return None;
+        };
+        let NodeValue::String(text) = &node.value else {
+            self.type_error(&format!("`{field}`"), "an address such as `lora-addon/support`", node);
+            return None;
+        };
+        let span = self.node_span(node);
+        match text.parse::<ResourceAddr>() {
+            Ok(addr) => Some((addr, span)),
+            Err(error) => {
+                let message = if text.starts_with("${") {
+                    format!("`moved.{field}` takes an address, not a reference")
+                } else {
+                    format!("invalid address in `moved.{field}`: {error}")
+                };
+                let diagnostic = Diagnostic::error(message)
+                    .with_primary(span, "")
+                    .with_help_opt(address_help(text));
+                self.error(diagnostic);
+                None
+            }
+        }
     }
 
     fn kind(
@@ -920,21 +1059,14 @@ impl Checker<'_, '_> {
                     } else {
                         format!("invalid address in `dependsOn`: {error}")
                     };
-                    let mut diagnostic = Diagnostic::error(message).with_primary(span, "");
-                    if let Some(inner) =
-                        unwrapped.filter(|inner| inner.parse::<ResourceAddr>().is_ok())
-                    {
-                        diagnostic = diagnostic.with_help(format!(
-                            "`dependsOn` takes plain addresses: write `{inner}`"
-                        ));
-                    } else if let Some((prefix, _)) = text.split_once('/') {
-                        let prefixes = ResourceKind::ALL.map(ResourceKind::addr_prefix);
-                        let from_manifest_name = ResourceKind::from_manifest_name(prefix)
-                            .map(|kind| format!("did you mean `{}`?", kind.addr_prefix()));
-                        diagnostic = diagnostic.with_help_opt(
-                            from_manifest_name.or_else(|| did_you_mean(prefix, prefixes)),
-                        );
-                    }
+                    let help = match unwrapped {
+                        Some(inner) if inner.parse::<ResourceAddr>().is_ok() => {
+                            Some(format!("`dependsOn` takes plain addresses: write `{inner}`"))
+                        }
+                        _ => address_help(text),
+                    };
+                    let diagnostic =
+                        Diagnostic::error(message).with_primary(span, "").with_help_opt(help);
                     self.error(diagnostic);
                 }
             }
@@ -1273,6 +1405,26 @@ impl Checker<'_, '_> {
     fn field_value_span(&self, path: &str, fallback: &SourceSpan) -> SourceSpan {
         self.locations.get(path).map_or_else(|| fallback.clone(), |location| location.value.clone())
     }
+}
+
+/// A fix for a string that is not an address: the address inside `${…}`, or the kind prefix
+/// meant.
+fn address_help(text: &str) -> Option<String> {
+    let unwrapped = text.strip_prefix("${").and_then(|inner| inner.strip_suffix('}'));
+    if let Some(inner) = unwrapped.filter(|inner| inner.parse::<ResourceAddr>().is_ok()) {
+        return Some(format!("write the plain address `{inner}`"));
+    }
+    let (prefix, _) = text.split_once('/')?;
+    let prefixes = ResourceKind::ALL.map(ResourceKind::addr_prefix);
+    ResourceKind::from_manifest_name(prefix)
+        .map(|kind| format!("did you mean `{}`?", kind.addr_prefix()))
+        .or_else(|| did_you_mean(prefix, prefixes))
+}
+
+/// A kind in prose without its article: `deployment`, `supervised fine-tuning job`.
+fn kind_noun(kind: ResourceKind) -> &'static str {
+    let described = NameOf::Resource(kind).describe();
+    described.strip_prefix("an ").or_else(|| described.strip_prefix("a ")).unwrap_or(described)
 }
 
 /// A row as a spec value: the same data, with the map keys sorted as [`Value::Map`] keeps them.

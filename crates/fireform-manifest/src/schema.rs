@@ -266,8 +266,11 @@ pub fn kind_schema(kind: ResourceKind) -> &'static KindSchema {
     }
 }
 
-/// The keys a manifest document may have at its top level.
-pub const DOCUMENT_KEYS: &[&str] = &["kind", "name", "spec", "dependsOn", "lifecycle"];
+/// The keys a manifest document may have at its top level: a resource's, or `moved` alone.
+pub const DOCUMENT_KEYS: &[&str] = &["kind", "name", "spec", "dependsOn", "lifecycle", "moved"];
+
+/// The keys of a `moved` document's `moved` mapping.
+pub const MOVED_KEYS: &[&str] = &["from", "to"];
 
 /// The keys of a `lifecycle` block.
 pub const LIFECYCLE_KEYS: &[&str] =
