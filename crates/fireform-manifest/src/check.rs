@@ -54,8 +54,8 @@ pub(crate) type DatasetFiles = Mutex<HashMap<PathBuf, DatasetFile>>;
 /// What checking one dataset file found.
 #[derive(Clone)]
 pub(crate) enum DatasetFile {
-    /// Usable.
-    Fine,
+    /// Usable, with the first line (1-based) of each row format, to check `format` against.
+    Fine(RowFormats<usize>),
     /// Not a readable file: `does not exist` or `is not a file`.
     Missing(&'static str),
     /// A file with bad content (see [`jsonl_problem`]).
@@ -71,8 +71,48 @@ impl DatasetFile {
                 "does not exist"
             });
         }
-        jsonl_problem(path).map_or(DatasetFile::Fine, DatasetFile::Problem)
+        read_jsonl(path).map_or_else(DatasetFile::Problem, DatasetFile::Fine)
     }
+}
+
+/// The first row of each format in a dataset: a row with `messages` is CHAT, one with
+/// `prompt` and `completion` (and no `messages`) is COMPLETION. `At` says where a row is: a
+/// file's line number, or an inline row's index and span.
+#[derive(Clone, Debug)]
+pub(crate) struct RowFormats<At> {
+    chat: Option<At>,
+    completion: Option<At>,
+}
+
+impl<At> Default for RowFormats<At> {
+    fn default() -> Self {
+        RowFormats { chat: None, completion: None }
+    }
+}
+
+impl<At> RowFormats<At> {
+    /// Notes `row` at `at` unless a row of its format came earlier.
+    fn add(&mut self, row: &serde_json::Map<String, Json>, at: impl FnOnce() -> At) {
+        let slot = if row.contains_key("messages") {
+            &mut self.chat
+        } else if row.contains_key("prompt") && row.contains_key("completion") {
+            &mut self.completion
+        } else {
+            return;
+        };
+        if slot.is_none() {
+            *slot = Some(at());
+        }
+    }
+}
+
+/// Where the rows of the Dataset being checked are, to point at one that contradicts
+/// `format`.
+enum DatasetRows {
+    /// Inline `rows`: index and span of the first row of each format.
+    Inline(RowFormats<(usize, SourceSpan)>),
+    /// A JSONL file as displayed, with the first line of each format.
+    File(PathBuf, RowFormats<usize>),
 }
 
 /// What one manifest document declares.
@@ -91,8 +131,13 @@ pub(crate) fn check_document(
     document: &Node,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Document> {
-    let mut checker =
-        Checker { context, diagnostics, locations: BTreeMap::new(), inline_rows: None };
+    let mut checker = Checker {
+        context,
+        diagnostics,
+        locations: BTreeMap::new(),
+        inline_rows: None,
+        dataset_rows: None,
+    };
     checker.document(document)
 }
 
@@ -102,6 +147,8 @@ struct Checker<'a, 'b> {
     locations: BTreeMap<String, FieldLocation>,
     /// A Dataset's `rows` in written key order, for [`Resource::inline_rows`].
     inline_rows: Option<Vec<Json>>,
+    /// A Dataset's row formats, from `rows` or the file at `path`, to check `format`.
+    dataset_rows: Option<DatasetRows>,
 }
 
 impl Checker<'_, '_> {
@@ -529,7 +576,14 @@ impl Checker<'_, '_> {
             };
             let field_path = format!("{path}.{}", field.name);
             self.remember(&field_path, key, value);
-            if let Some(value) = self.value(&field.ty, value, &field_path, field.name) {
+            let node = value;
+            if let Some(value) = self.value(&field.ty, node, &field_path, field.name) {
+                if field.full_name
+                    && let Value::String(text) = &value
+                    && !text.starts_with("accounts/")
+                {
+                    self.bare_model_id(field.name, text, node);
+                }
                 values.insert(field.name.to_owned(), value);
             }
         }
@@ -754,9 +808,13 @@ impl Checker<'_, '_> {
                 }
                 let mut rows = Vec::with_capacity(items.len());
                 let mut ordered = Vec::with_capacity(items.len());
+                let mut formats = RowFormats::default();
                 for (index, item) in items.iter().enumerate() {
                     if let NodeValue::Map(_) = item.value {
                         let row = self.data(item);
+                        if let Json::Object(entries) = &row {
+                            formats.add(entries, || (index, self.node_span(item)));
+                        }
                         rows.push(spec_value(&row));
                         ordered.push(row);
                     } else {
@@ -768,6 +826,7 @@ impl Checker<'_, '_> {
                     }
                 }
                 self.inline_rows = Some(ordered);
+                self.dataset_rows = Some(DatasetRows::Inline(formats));
                 Some(Value::List(rows))
             }
             (
@@ -956,6 +1015,19 @@ impl Checker<'_, '_> {
         None
     }
 
+    /// A model to serve or train from written as a bare id: which account it is in is
+    /// anyone's guess.
+    fn bare_model_id(&mut self, field: &str, id: &str, node: &Node) {
+        let diagnostic = Diagnostic::error(format!(
+            "`{field}` needs a full model name, found the bare id `{}`",
+            shorten(id)
+        ))
+        .with_primary(self.node_span(node), "expected `accounts/{account}/models/{id}`")
+        .with_note("a bare id does not say which account the model is in: Fireworks' public models are in `accounts/fireworks`, yours in your own account")
+        .with_help(format!("write the full name, e.g. `accounts/fireworks/models/{}`", shorten(id)));
+        self.error(diagnostic);
+    }
+
     fn dataset_path(&mut self, text: &str, node: &Node) -> Option<Value> {
         if !text.ends_with(".jsonl") {
             let diagnostic = Diagnostic::error(format!(
@@ -986,7 +1058,10 @@ impl Checker<'_, '_> {
             verdict
         });
         match verdict {
-            DatasetFile::Fine => {}
+            DatasetFile::Fine(formats) => {
+                let shown = display_path(&resolved, self.context.current_dir);
+                self.dataset_rows = Some(DatasetRows::File(shown, formats));
+            }
             DatasetFile::Missing(what) => {
                 let shown = display_path(&resolved, self.context.current_dir);
                 let diagnostic =
@@ -1266,6 +1341,7 @@ impl Checker<'_, '_> {
                         self.error(diagnostic);
                     }
                 }
+                self.dataset_format_rule(spec, &spec_span);
                 if sources == ["existing"] {
                     for field in ["datasetId", "format"] {
                         if self.locations.contains_key(&format!("spec.{field}")) {
@@ -1309,6 +1385,40 @@ impl Checker<'_, '_> {
             }
             ResourceKind::LoraAddon => {}
         }
+    }
+
+    /// A Dataset's `format` against its rows: CHAT rows have `messages`, COMPLETION rows
+    /// `prompt` and `completion`.
+    fn dataset_format_rule(&mut self, spec: &BTreeMap<String, Value>, spec_span: &SourceSpan) {
+        let Some(Value::String(format)) = spec.get("format") else { return };
+        let Some(rows) = self.dataset_rows.take() else { return };
+        let (expects, other) = match format.as_str() {
+            "CHAT" => ("have `messages`", "is a prompt/completion pair"),
+            "COMPLETION" => ("have `prompt` and `completion`", "has `messages`"),
+            _ => return,
+        };
+        let chat = format == "CHAT";
+        let (row, row_span) = match &rows {
+            DatasetRows::Inline(formats) => {
+                let found = if chat { &formats.completion } else { &formats.chat };
+                let Some((index, span)) = found else { return };
+                (format!("`rows[{index}]`"), Some(span.clone()))
+            }
+            DatasetRows::File(shown, formats) => {
+                let found = if chat { formats.completion } else { formats.chat };
+                let Some(line) = found else { return };
+                (format!("line {line} of `{}`", shown.display()), None)
+            }
+        };
+        let format_span = self.field_value_span("spec.format", spec_span);
+        let mut diagnostic = Diagnostic::error(format!("`format` is {format}, but {row} {other}"))
+            .with_primary(format_span, format!("{format} rows {expects}"));
+        if let Some(span) = row_span {
+            diagnostic = diagnostic.with_secondary(span, format!("this row {other}"));
+        }
+        self.error(diagnostic.with_help(
+            "rows with `messages` are CHAT; rows with `prompt` and `completion` are COMPLETION",
+        ));
     }
 
     fn deployment_rules(&mut self, spec: &mut BTreeMap<String, Value>, spec_span: SourceSpan) {
@@ -1465,30 +1575,31 @@ pub(crate) fn normalize(path: &Path) -> PathBuf {
     normalized
 }
 
-/// What is wrong with a JSONL file's content, if anything: empty, unreadable, or a line that
-/// is not a JSON object.
-fn jsonl_problem(path: &Path) -> Option<String> {
+/// Reads a JSONL file: the first line of each row format, or what is wrong with its content
+/// (empty, unreadable, or a line that is not a JSON object).
+fn read_jsonl(path: &Path) -> Result<RowFormats<usize>, String> {
     let text = match std::fs::read(path) {
         Ok(bytes) => bytes,
-        Err(error) => return Some(format!("cannot be read: {error}")),
+        Err(error) => return Err(format!("cannot be read: {error}")),
     };
     let Ok(text) = std::str::from_utf8(&text) else {
-        return Some("is not UTF-8 text".to_owned());
+        return Err("is not UTF-8 text".to_owned());
     };
     if text.trim().is_empty() {
-        return Some("is empty; the API refuses empty datasets".to_owned());
+        return Err("is empty; the API refuses empty datasets".to_owned());
     }
+    let mut formats = RowFormats::default();
     for (index, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
         match serde_json::from_str::<serde_json::Value>(line) {
-            Ok(serde_json::Value::Object(_)) => {}
+            Ok(serde_json::Value::Object(row)) => formats.add(&row, || index + 1),
             Ok(_) => {
-                return Some(format!("has a line that is not a JSON object (line {})", index + 1));
+                return Err(format!("has a line that is not a JSON object (line {})", index + 1));
             }
-            Err(error) => return Some(format!("has invalid JSON on line {}: {error}", index + 1)),
+            Err(error) => return Err(format!("has invalid JSON on line {}: {error}", index + 1)),
         }
     }
-    None
+    Ok(formats)
 }

@@ -66,6 +66,63 @@ pub(crate) fn check(
             lora_addon_rules(resources, resource, diagnostics);
         }
     }
+    shared_outputs(resources, diagnostics);
+}
+
+/// The field that names what a job writes, literally: an output model or output dataset.
+fn output_path(kind: ResourceKind) -> Option<(&'static str, &'static str)> {
+    match kind {
+        ResourceKind::SupervisedFineTuningJob => Some(("spec.outputModel", "model")),
+        ResourceKind::ReinforcementFineTuningJob => {
+            Some(("spec.trainingConfig.outputModel", "model"))
+        }
+        ResourceKind::BatchInferenceJob => Some(("spec.outputDatasetId", "dataset")),
+        ResourceKind::Deployment | ResourceKind::LoraAddon | ResourceKind::Dataset => None,
+    }
+}
+
+/// Two jobs that name the same output literally: the second would write over (or fail on)
+/// what the first produces. Model names compare as [`same_model`] does; datasets likewise.
+fn shared_outputs(resources: &BTreeMap<ResourceAddr, Resource>, diagnostics: &mut Vec<Diagnostic>) {
+    // By what is written (`model` or `dataset`) and the id (the last segment of the name).
+    let mut written: HashMap<(&str, &str), Vec<Output<'_>>> = HashMap::new();
+    for resource in resources.values() {
+        let Some((path, what)) = output_path(resource.addr.kind) else { continue };
+        let field = path.rsplit('.').next().unwrap_or(path);
+        let value = match resource.addr.kind {
+            ResourceKind::ReinforcementFineTuningJob => match resource.spec.get("trainingConfig") {
+                Some(Value::Map(config)) => config.get(field),
+                _ => None,
+            },
+            _ => resource.spec.get(field),
+        };
+        let Some(Value::String(name)) = value else { continue };
+        let id = name.rsplit('/').next().unwrap_or(name);
+        let same = written.entry((what, id)).or_default();
+        if let Some(first) = same.iter().find(|earlier| same_model(earlier.name, name)) {
+            let shown = if name.len() >= first.name.len() { name.as_str() } else { first.name };
+            diagnostics.push(
+                Diagnostic::error(format!(
+                    "`{}` and `{}` both write the {what} `{shown}`",
+                    first.job.addr, resource.addr
+                ))
+                .with_primary(resource.value_span(path), "written again here")
+                .with_secondary(first.job.value_span(first.path), "first written here")
+                .with_help(format!(
+                    "give each job its own `{field}`: the second would fail, or write over the first's {what}"
+                )),
+            );
+            continue;
+        }
+        same.push(Output { job: resource, path, name });
+    }
+}
+
+/// A job's literal output name, where it is written.
+struct Output<'a> {
+    job: &'a Resource,
+    path: &'static str,
+    name: &'a str,
 }
 
 /// Checks the `moved` documents against the resources and each other: every `from` moves once
@@ -300,8 +357,8 @@ fn addon_base_model<'a>(
     }
 }
 
-/// Whether two model names denote the same model: equal, or a bare id equal to the last
-/// segment of a full name.
+/// Whether two model (or dataset) names denote the same object: equal, or a bare id equal to
+/// the last segment of a full name.
 fn same_model(left: &str, right: &str) -> bool {
     let id = |name: &str| name.rsplit('/').next().map(str::to_owned).unwrap_or_default();
     left == right || (!(left.contains('/') && right.contains('/')) && id(left) == id(right))

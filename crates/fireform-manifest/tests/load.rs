@@ -513,3 +513,54 @@ moved: {from: dataset/z, to: dataset/z}
        = help: remove this `moved`; nothing is renamed
     ");
 }
+
+/// Issue 10: two jobs may not write one output; a bare id and a full name ending in it are
+/// one model, but the same id in two accounts is two.
+#[test]
+fn jobs_writing_one_output_are_refused() {
+    let job = |name: &str, output: &str| {
+        format!(
+            "---\nkind: SupervisedFineTuningJob\nname: {name}\nspec:\n  dataset: ${{dataset/chats}}\n  baseModel: accounts/fireworks/models/qwen3-8b\n  outputModel: {output}\n"
+        )
+    };
+    let dataset = "kind: Dataset\nname: chats\nspec: {rows: [{messages: []}]}\n";
+    let distinct = format!(
+        "{dataset}{}{}",
+        job("a", "accounts/team-a/models/support"),
+        job("b", "accounts/team-b/models/support")
+    );
+    assert!(load_str(Path::new("main.yaml"), &distinct).is_ok());
+    let shared =
+        format!("{dataset}{}{}", job("a", "support"), job("b", "accounts/x/models/support"));
+    let rendered = errors(&shared);
+    assert!(
+        rendered.contains("`supervised-fine-tuning-job/a` and `supervised-fine-tuning-job/b` both write the model `accounts/x/models/support`"),
+        "{rendered}"
+    );
+}
+
+/// Issue 10: `format` must match the rows, inline or in the file.
+#[test]
+fn dataset_format_must_match_its_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("rows.jsonl"),
+        "{\"messages\": []}\n\n{\"prompt\": \"p\", \"completion\": \"c\"}\n",
+    )
+    .unwrap();
+    let text = "kind: Dataset\nname: d\nspec:\n  path: rows.jsonl\n  format: CHAT\n";
+    let Err(diagnostics) = load_str(&dir.path().join("main.yaml"), text) else {
+        panic!("a CHAT dataset of completions loaded");
+    };
+    let rendered = diagnostics.render(RenderOptions::default());
+    assert!(rendered.contains("but line 3 of `"), "{rendered}");
+    assert!(rendered.contains("rows.jsonl` is a prompt/completion pair"), "{rendered}");
+    // Rows of neither shape (RL prompts) say nothing about CHAT or COMPLETION.
+    let rl = "kind: Dataset\nname: d\nspec:\n  format: COMPLETION\n  rows: [{prompt: p}, {prompt: p, completion: c}]\n";
+    assert!(load_str(Path::new("main.yaml"), rl).is_ok());
+    let rendered = errors(&rl.replace("{prompt: p}", "{messages: [], prompt: p}"));
+    assert!(
+        rendered.contains("`format` is COMPLETION, but `rows[0]` has `messages`"),
+        "{rendered}"
+    );
+}
