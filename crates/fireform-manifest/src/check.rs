@@ -1,5 +1,5 @@
-//! One manifest document → one [`Resource`], checked against the schema, with a diagnostic for
-//! every problem found (not just the first).
+//! One manifest document → one [`Resource`] (or one [`Moved`]), checked against the schema, with
+//! a diagnostic for every problem found (not just the first).
 //!
 //! This covers everything that can be judged from the document alone: its shape, the kind,
 //! the name, every spec field (type, range, enum, duration, reference syntax and attribute),
