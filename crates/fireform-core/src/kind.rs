@@ -70,6 +70,19 @@ impl ResourceKind {
         }
     }
 
+    /// Whether the Fireworks id of a resource of this kind is its manifest name, so that a new
+    /// name means a new object: the API cannot rename it. False for a Dataset (its id is
+    /// content-addressed, or pinned by `datasetId`) and a LoRA addon (the server picks its id).
+    pub fn id_is_name(self) -> bool {
+        match self {
+            ResourceKind::Deployment
+            | ResourceKind::SupervisedFineTuningJob
+            | ResourceKind::ReinforcementFineTuningJob
+            | ResourceKind::BatchInferenceJob => true,
+            ResourceKind::LoraAddon | ResourceKind::Dataset => false,
+        }
+    }
+
     /// Looks a kind up by its manifest name (`LoraAddon`), exactly.
     pub fn from_manifest_name(name: &str) -> Option<ResourceKind> {
         ResourceKind::ALL.into_iter().find(|kind| kind.manifest_name() == name)
@@ -98,5 +111,12 @@ mod tests {
             assert_eq!(ResourceKind::from_addr_prefix(kind.addr_prefix()), Some(kind));
         }
         assert_eq!(ResourceKind::from_manifest_name("Deploymnet"), None);
+    }
+
+    #[test]
+    fn only_datasets_and_addons_have_ids_apart_from_their_names() {
+        let renamable: Vec<ResourceKind> =
+            ResourceKind::ALL.into_iter().filter(|kind| !kind.id_is_name()).collect();
+        assert_eq!(renamable, [ResourceKind::LoraAddon, ResourceKind::Dataset]);
     }
 }

@@ -1,5 +1,5 @@
-//! One manifest document → one [`Resource`], checked against the schema, with a diagnostic for
-//! every problem found (not just the first).
+//! One manifest document → one [`Resource`] (or one [`Moved`]), checked against the schema, with
+//! a diagnostic for every problem found (not just the first).
 //!
 //! This covers everything that can be judged from the document alone: its shape, the kind,
 //! the name, every spec field (type, range, enum, duration, reference syntax and attribute),
@@ -21,7 +21,7 @@ use crate::reference::{self, Parsed};
 use crate::schema::{self, FieldSchema, FieldType, KindSchema, NameOf};
 use crate::suggest::{did_you_mean, id_from, one_of};
 use crate::yaml::{Key, Node, NodeValue, shorten};
-use crate::{FieldLocation, Resource};
+use crate::{FieldLocation, Moved, Resource};
 
 /// A name in backticks for messages, formatted only when a message is made.
 #[derive(Clone, Copy)]
@@ -54,8 +54,8 @@ pub(crate) type DatasetFiles = Mutex<HashMap<PathBuf, DatasetFile>>;
 /// What checking one dataset file found.
 #[derive(Clone)]
 pub(crate) enum DatasetFile {
-    /// Usable.
-    Fine,
+    /// Usable, with the first line (1-based) of each row format, to check `format` against.
+    Fine(RowFormats<usize>),
     /// Not a readable file: `does not exist` or `is not a file`.
     Missing(&'static str),
     /// A file with bad content (see [`jsonl_problem`]).
@@ -71,19 +71,73 @@ impl DatasetFile {
                 "does not exist"
             });
         }
-        jsonl_problem(path).map_or(DatasetFile::Fine, DatasetFile::Problem)
+        read_jsonl(path).map_or_else(DatasetFile::Problem, DatasetFile::Fine)
     }
 }
 
+/// The first row of each format in a dataset: a row with `messages` is CHAT, one with
+/// `prompt` and `completion` (and no `messages`) is COMPLETION. `At` says where a row is: a
+/// file's line number, or an inline row's index and span.
+#[derive(Clone, Debug)]
+pub(crate) struct RowFormats<At> {
+    chat: Option<At>,
+    completion: Option<At>,
+}
+
+impl<At> Default for RowFormats<At> {
+    fn default() -> Self {
+        RowFormats { chat: None, completion: None }
+    }
+}
+
+impl<At> RowFormats<At> {
+    /// Notes `row` at `at` unless a row of its format came earlier.
+    fn add(&mut self, row: &serde_json::Map<String, Json>, at: impl FnOnce() -> At) {
+        let slot = if row.contains_key("messages") {
+            &mut self.chat
+        } else if row.contains_key("prompt") && row.contains_key("completion") {
+            &mut self.completion
+        } else {
+            return;
+        };
+        if slot.is_none() {
+            *slot = Some(at());
+        }
+    }
+}
+
+/// Where the rows of the Dataset being checked are, to point at one that contradicts
+/// `format`.
+enum DatasetRows {
+    /// Inline `rows`: index and span of the first row of each format.
+    Inline(RowFormats<(usize, SourceSpan)>),
+    /// A JSONL file as displayed, with the first line of each format.
+    File(PathBuf, RowFormats<usize>),
+}
+
+/// What one manifest document declares.
+pub(crate) enum Document {
+    /// A resource (`kind`, `name`, `spec`).
+    Resource(Resource),
+    /// A `moved` document: a resource's change of address.
+    Moved(Moved),
+}
+
 /// Checks one document; returns the resource when kind and name are usable (even if the spec
-/// had errors, so that references to it do not also fail).
+/// had errors, so that references to it do not also fail), or the move when it is valid on
+/// its own.
 pub(crate) fn check_document(
     context: &Context<'_>,
     document: &Node,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Option<Resource> {
-    let mut checker =
-        Checker { context, diagnostics, locations: BTreeMap::new(), inline_rows: None };
+) -> Option<Document> {
+    let mut checker = Checker {
+        context,
+        diagnostics,
+        locations: BTreeMap::new(),
+        inline_rows: None,
+        dataset_rows: None,
+    };
     checker.document(document)
 }
 
@@ -93,6 +147,8 @@ struct Checker<'a, 'b> {
     locations: BTreeMap<String, FieldLocation>,
     /// A Dataset's `rows` in written key order, for [`Resource::inline_rows`].
     inline_rows: Option<Vec<Json>>,
+    /// A Dataset's row formats, from `rows` or the file at `path`, to check `format`.
+    dataset_rows: Option<DatasetRows>,
 }
 
 impl Checker<'_, '_> {
@@ -192,7 +248,7 @@ impl Checker<'_, '_> {
         self.error(diagnostic);
     }
 
-    fn document(&mut self, document: &Node) -> Option<Resource> {
+    fn document(&mut self, document: &Node) -> Option<Document> {
         let NodeValue::Map(entries) = &document.value else {
             let diagnostic = Diagnostic::error(format!(
                 "a manifest document must be a mapping with `kind`, `name` and `spec`, found {}",
@@ -203,6 +259,9 @@ impl Checker<'_, '_> {
             return None;
         };
         let entries = self.entries(entries, "the document");
+        if entries.iter().any(|(key, _)| key.text == "moved") {
+            return self.moved(&entries).map(Document::Moved);
+        }
         let document_location = entries
             .first()
             .map(|(key, _)| self.location(key.line, key.column))
@@ -235,7 +294,7 @@ impl Checker<'_, '_> {
             ))
             .with_primary(self.key_span(key), "")
             .with_note(
-                "a document has `kind`, `name`, `spec`, and optionally `dependsOn` and `lifecycle`",
+                "a document has `kind`, `name`, `spec`, and optionally `dependsOn` and `lifecycle` (a `moved` document has only `moved`)",
             );
             let belongs_in_spec =
                 kind.is_some_and(|kind| schema::kind_schema(kind).field(&key.text).is_some());
@@ -289,7 +348,7 @@ impl Checker<'_, '_> {
             .unwrap_or_default();
 
         let (kind, name) = (kind?, name?);
-        Some(Resource {
+        Some(Document::Resource(Resource {
             addr: ResourceAddr::new(kind, name),
             spec,
             depends_on,
@@ -297,7 +356,134 @@ impl Checker<'_, '_> {
             location: document_location,
             locations: std::mem::take(&mut self.locations),
             inline_rows: self.inline_rows.take(),
+        }))
+    }
+
+    /// A `moved` document: exactly `moved: {from: kind/name, to: kind/name}`, of one kind
+    /// whose Fireworks id is not its name. Whether the addresses are declared is
+    /// [`crate::resolve`]'s job.
+    fn moved(&mut self, entries: &[&(Key, Node)]) -> Option<Moved> {
+        let mut moved_entry = None;
+        for entry in entries {
+            let key = &entry.0;
+            if key.text == "moved" {
+                moved_entry = Some(*entry);
+                continue;
+            }
+            let resource_key = ["kind", "name", "spec", "dependsOn", "lifecycle"];
+            let diagnostic =
+                Diagnostic::error(format!("unknown key `{}` in a `moved` document", key.text))
+                    .with_primary(self.key_span(key), "")
+                    .with_note("a `moved` document has only `moved`, with `from` and `to`")
+                    .with_help_opt(resource_key.contains(&key.text.as_str()).then(|| {
+                        "declare the resource in a document of its own, after `---`".to_owned()
+                    }));
+            self.error(diagnostic);
+        }
+        let (moved_key, node) = moved_entry?;
+        let NodeValue::Map(fields) = &node.value else {
+            self.type_error("`moved`", "a mapping with `from` and `to`", node);
+            return None;
+        };
+        let mut from_entry = None;
+        let mut to_entry = None;
+        for entry in self.entries(fields, "`moved`") {
+            match entry.0.text.as_str() {
+                "from" => from_entry = Some(entry),
+                "to" => to_entry = Some(entry),
+                _ => {
+                    let diagnostic =
+                        Diagnostic::error(format!("unknown key `{}` in `moved`", entry.0.text))
+                            .with_primary(self.key_span(&entry.0), "")
+                            .with_help_opt(did_you_mean(
+                                &entry.0.text,
+                                schema::MOVED_KEYS.iter().copied(),
+                            ))
+                            .with_note(
+                                "`moved` has `from` (the old address) and `to` (the new one)",
+                            );
+                    self.error(diagnostic);
+                }
+            }
+        }
+        let from = self.moved_addr("from", from_entry, moved_key);
+        let to = self.moved_addr("to", to_entry, moved_key);
+        let ((from, from_span), (to, to_span)) = (from?, to?);
+        if from.kind != to.kind {
+            let diagnostic = Diagnostic::error(format!(
+                "`moved` cannot change the kind: `{from}` is a {}, `{to}` a {}",
+                from.kind, to.kind
+            ))
+            .with_primary(to_span, "another kind")
+            .with_secondary(from_span, "moved from here")
+            .with_help(
+                "a rename keeps the kind; remove this `moved` to plan a create and a destroy",
+            );
+            self.error(diagnostic);
+            return None;
+        }
+        if from.kind.id_is_name() {
+            let noun = kind_noun(from.kind);
+            let diagnostic = Diagnostic::error(format!(
+                "a {noun}'s id is its name, so `moved` cannot rename it in Fireworks"
+            ))
+            .with_primary(to_span, "a new name")
+            .with_secondary(from_span, "the name it has in Fireworks")
+            .with_help(format!(
+                "a new name means a new {noun}: remove this `moved` to plan it as a create and a \
+                 destroy, or keep the old name `{}`",
+                from.name
+            ));
+            self.error(diagnostic);
+            return None;
+        }
+        Some(Moved {
+            from,
+            to,
+            location: self.location(moved_key.line, moved_key.column),
+            from_span,
+            to_span,
         })
+    }
+
+    /// The address at `moved.from` or `moved.to`, with the span of its value.
+    fn moved_addr(
+        &mut self,
+        field: &str,
+        entry: Option<&(Key, Node)>,
+        moved_key: &Key,
+    ) -> Option<(ResourceAddr, SourceSpan)> {
+        let Some((_, node)) = entry else {
+            let (what, example) = match field {
+                "from" => ("the address it had", "lora-addon/support-v1"),
+                _ => ("its address now", "lora-addon/support"),
+            };
+            let diagnostic = Diagnostic::error(format!("`moved` has no `{field}`"))
+                .with_primary(self.key_span(moved_key), format!("no `{field}` here"))
+                .with_help(format!("add `{field}:` with {what}, e.g. `{field}: {example}`"));
+            self.error(diagnostic);
+            return None;
+        };
+        let NodeValue::String(text) = &node.value else {
+            self.type_error(&format!("`{field}`"), "an address such as `lora-addon/support`", node);
+            return None;
+        };
+        let span = self.node_span(node);
+        match text.parse::<ResourceAddr>() {
+            Ok(addr) => Some((addr, span)),
+            Err(error) => {
+                let message = if text.starts_with("${") {
+                    format!("`moved.{field}` takes an address, not a reference")
+                } else {
+                    format!("invalid address in `moved.{field}`: {error}")
+                };
+                let diagnostic = Diagnostic::error(message)
+                    .with_primary(span, "")
+                    .with_help_opt(address_help(text));
+                self.error(diagnostic);
+                None
+            }
+        }
     }
 
     fn kind(
@@ -390,7 +576,14 @@ impl Checker<'_, '_> {
             };
             let field_path = format!("{path}.{}", field.name);
             self.remember(&field_path, key, value);
-            if let Some(value) = self.value(&field.ty, value, &field_path, field.name) {
+            let node = value;
+            if let Some(value) = self.value(&field.ty, node, &field_path, field.name) {
+                if field.full_name
+                    && let Value::String(text) = &value
+                    && !text.starts_with("accounts/")
+                {
+                    self.bare_model_id(field.name, text, node);
+                }
                 values.insert(field.name.to_owned(), value);
             }
         }
@@ -615,9 +808,13 @@ impl Checker<'_, '_> {
                 }
                 let mut rows = Vec::with_capacity(items.len());
                 let mut ordered = Vec::with_capacity(items.len());
+                let mut formats = RowFormats::default();
                 for (index, item) in items.iter().enumerate() {
                     if let NodeValue::Map(_) = item.value {
                         let row = self.data(item);
+                        if let Json::Object(entries) = &row {
+                            formats.add(entries, || (index, self.node_span(item)));
+                        }
                         rows.push(spec_value(&row));
                         ordered.push(row);
                     } else {
@@ -629,6 +826,7 @@ impl Checker<'_, '_> {
                     }
                 }
                 self.inline_rows = Some(ordered);
+                self.dataset_rows = Some(DatasetRows::Inline(formats));
                 Some(Value::List(rows))
             }
             (
@@ -817,6 +1015,19 @@ impl Checker<'_, '_> {
         None
     }
 
+    /// A model to serve or train from written as a bare id: which account it is in is
+    /// anyone's guess.
+    fn bare_model_id(&mut self, field: &str, id: &str, node: &Node) {
+        let diagnostic = Diagnostic::error(format!(
+            "`{field}` needs a full model name, found the bare id `{}`",
+            shorten(id)
+        ))
+        .with_primary(self.node_span(node), "expected `accounts/{account}/models/{id}`")
+        .with_note("a bare id does not say which account the model is in: Fireworks' public models are in `accounts/fireworks`, yours in your own account")
+        .with_help(format!("write the full name, e.g. `accounts/fireworks/models/{}`", shorten(id)));
+        self.error(diagnostic);
+    }
+
     fn dataset_path(&mut self, text: &str, node: &Node) -> Option<Value> {
         if !text.ends_with(".jsonl") {
             let diagnostic = Diagnostic::error(format!(
@@ -847,7 +1058,10 @@ impl Checker<'_, '_> {
             verdict
         });
         match verdict {
-            DatasetFile::Fine => {}
+            DatasetFile::Fine(formats) => {
+                let shown = display_path(&resolved, self.context.current_dir);
+                self.dataset_rows = Some(DatasetRows::File(shown, formats));
+            }
             DatasetFile::Missing(what) => {
                 let shown = display_path(&resolved, self.context.current_dir);
                 let diagnostic =
@@ -920,21 +1134,14 @@ impl Checker<'_, '_> {
                     } else {
                         format!("invalid address in `dependsOn`: {error}")
                     };
-                    let mut diagnostic = Diagnostic::error(message).with_primary(span, "");
-                    if let Some(inner) =
-                        unwrapped.filter(|inner| inner.parse::<ResourceAddr>().is_ok())
-                    {
-                        diagnostic = diagnostic.with_help(format!(
-                            "`dependsOn` takes plain addresses: write `{inner}`"
-                        ));
-                    } else if let Some((prefix, _)) = text.split_once('/') {
-                        let prefixes = ResourceKind::ALL.map(ResourceKind::addr_prefix);
-                        let from_manifest_name = ResourceKind::from_manifest_name(prefix)
-                            .map(|kind| format!("did you mean `{}`?", kind.addr_prefix()));
-                        diagnostic = diagnostic.with_help_opt(
-                            from_manifest_name.or_else(|| did_you_mean(prefix, prefixes)),
-                        );
-                    }
+                    let help = match unwrapped {
+                        Some(inner) if inner.parse::<ResourceAddr>().is_ok() => {
+                            Some(format!("`dependsOn` takes plain addresses: write `{inner}`"))
+                        }
+                        _ => address_help(text),
+                    };
+                    let diagnostic =
+                        Diagnostic::error(message).with_primary(span, "").with_help_opt(help);
                     self.error(diagnostic);
                 }
             }
@@ -956,7 +1163,7 @@ impl Checker<'_, '_> {
         for (key, value) in self.entries(entries, "`lifecycle`") {
             let path = format!("lifecycle.{}", key.text);
             match key.text.as_str() {
-                "preventDestroy" | "createBeforeDestroy" | "keepOutputs" => {
+                "preventDestroy" | "createBeforeDestroy" | "keepOutputs" | "adopt" => {
                     self.remember(&path, key, value);
                     let NodeValue::Bool(flag) = value.value else {
                         self.type_error(&format!("`{}`", key.text), "`true` or `false`", value);
@@ -965,6 +1172,7 @@ impl Checker<'_, '_> {
                     match key.text.as_str() {
                         "preventDestroy" => lifecycle.prevent_destroy = flag,
                         "createBeforeDestroy" => lifecycle.create_before_destroy = flag,
+                        "adopt" => lifecycle.adopt = flag,
                         _ => {
                             let job = kind_schema.is_none_or(|schema| {
                                 matches!(
@@ -1085,7 +1293,7 @@ impl Checker<'_, '_> {
                             ))
                             .with_note(format!(
                                 "lifecycle keys are {}",
-                                one_of(schema::LIFECYCLE_KEYS, 4)
+                                one_of(schema::LIFECYCLE_KEYS, schema::LIFECYCLE_KEYS.len())
                             ));
                     self.error(diagnostic);
                 }
@@ -1133,6 +1341,7 @@ impl Checker<'_, '_> {
                         self.error(diagnostic);
                     }
                 }
+                self.dataset_format_rule(spec, &spec_span);
                 if sources == ["existing"] {
                     for field in ["datasetId", "format"] {
                         if self.locations.contains_key(&format!("spec.{field}")) {
@@ -1176,6 +1385,40 @@ impl Checker<'_, '_> {
             }
             ResourceKind::LoraAddon => {}
         }
+    }
+
+    /// A Dataset's `format` against its rows: CHAT rows have `messages`, COMPLETION rows
+    /// `prompt` and `completion`.
+    fn dataset_format_rule(&mut self, spec: &BTreeMap<String, Value>, spec_span: &SourceSpan) {
+        let Some(Value::String(format)) = spec.get("format") else { return };
+        let Some(rows) = self.dataset_rows.take() else { return };
+        let (expects, other) = match format.as_str() {
+            "CHAT" => ("have `messages`", "is a prompt/completion pair"),
+            "COMPLETION" => ("have `prompt` and `completion`", "has `messages`"),
+            _ => return,
+        };
+        let chat = format == "CHAT";
+        let (row, row_span) = match &rows {
+            DatasetRows::Inline(formats) => {
+                let found = if chat { &formats.completion } else { &formats.chat };
+                let Some((index, span)) = found else { return };
+                (format!("`rows[{index}]`"), Some(span.clone()))
+            }
+            DatasetRows::File(shown, formats) => {
+                let found = if chat { formats.completion } else { formats.chat };
+                let Some(line) = found else { return };
+                (format!("line {line} of `{}`", shown.display()), None)
+            }
+        };
+        let format_span = self.field_value_span("spec.format", spec_span);
+        let mut diagnostic = Diagnostic::error(format!("`format` is {format}, but {row} {other}"))
+            .with_primary(format_span, format!("{format} rows {expects}"));
+        if let Some(span) = row_span {
+            diagnostic = diagnostic.with_secondary(span, format!("this row {other}"));
+        }
+        self.error(diagnostic.with_help(
+            "rows with `messages` are CHAT; rows with `prompt` and `completion` are COMPLETION",
+        ));
     }
 
     fn deployment_rules(&mut self, spec: &mut BTreeMap<String, Value>, spec_span: SourceSpan) {
@@ -1274,6 +1517,26 @@ impl Checker<'_, '_> {
     }
 }
 
+/// A fix for a string that is not an address: the address inside `${…}`, or the kind prefix
+/// meant.
+fn address_help(text: &str) -> Option<String> {
+    let unwrapped = text.strip_prefix("${").and_then(|inner| inner.strip_suffix('}'));
+    if let Some(inner) = unwrapped.filter(|inner| inner.parse::<ResourceAddr>().is_ok()) {
+        return Some(format!("write the plain address `{inner}`"));
+    }
+    let (prefix, _) = text.split_once('/')?;
+    let prefixes = ResourceKind::ALL.map(ResourceKind::addr_prefix);
+    ResourceKind::from_manifest_name(prefix)
+        .map(|kind| format!("did you mean `{}`?", kind.addr_prefix()))
+        .or_else(|| did_you_mean(prefix, prefixes))
+}
+
+/// A kind in prose without its article: `deployment`, `supervised fine-tuning job`.
+fn kind_noun(kind: ResourceKind) -> &'static str {
+    let described = NameOf::Resource(kind).describe();
+    described.strip_prefix("an ").or_else(|| described.strip_prefix("a ")).unwrap_or(described)
+}
+
 /// A row as a spec value: the same data, with the map keys sorted as [`Value::Map`] keeps them.
 fn spec_value(json: &Json) -> Value {
     match json {
@@ -1312,30 +1575,31 @@ pub(crate) fn normalize(path: &Path) -> PathBuf {
     normalized
 }
 
-/// What is wrong with a JSONL file's content, if anything: empty, unreadable, or a line that
-/// is not a JSON object.
-fn jsonl_problem(path: &Path) -> Option<String> {
+/// Reads a JSONL file: the first line of each row format, or what is wrong with its content
+/// (empty, unreadable, or a line that is not a JSON object).
+fn read_jsonl(path: &Path) -> Result<RowFormats<usize>, String> {
     let text = match std::fs::read(path) {
         Ok(bytes) => bytes,
-        Err(error) => return Some(format!("cannot be read: {error}")),
+        Err(error) => return Err(format!("cannot be read: {error}")),
     };
     let Ok(text) = std::str::from_utf8(&text) else {
-        return Some("is not UTF-8 text".to_owned());
+        return Err("is not UTF-8 text".to_owned());
     };
     if text.trim().is_empty() {
-        return Some("is empty; the API refuses empty datasets".to_owned());
+        return Err("is empty; the API refuses empty datasets".to_owned());
     }
+    let mut formats = RowFormats::default();
     for (index, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
         match serde_json::from_str::<serde_json::Value>(line) {
-            Ok(serde_json::Value::Object(_)) => {}
+            Ok(serde_json::Value::Object(row)) => formats.add(&row, || index + 1),
             Ok(_) => {
-                return Some(format!("has a line that is not a JSON object (line {})", index + 1));
+                return Err(format!("has a line that is not a JSON object (line {})", index + 1));
             }
-            Err(error) => return Some(format!("has invalid JSON on line {}: {error}", index + 1)),
+            Err(error) => return Err(format!("has invalid JSON on line {}: {error}", index + 1)),
         }
     }
-    None
+    Ok(formats)
 }

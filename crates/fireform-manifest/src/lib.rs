@@ -16,6 +16,15 @@
 //! lifecycle: { preventDestroy: true, timeouts: { create: 30m } }
 //! ```
 //!
+//! A document may instead record a rename, as Terraform's `moved` block does, so that the plan
+//! carries the recorded object over to its new address rather than destroying and creating:
+//!
+//! ```yaml
+//! moved:
+//!   from: lora-addon/support-v1   # the address in state
+//!   to: lora-addon/support        # declared in the manifests (or moved on again)
+//! ```
+//!
 //! A string value that is exactly `${kind/name}` refers to another resource (its full
 //! Fireworks name); `${kind/name.attribute}` to one of its attributes (see
 //! [`schema::KindSchema::attributes`]). This crate reads files (manifests and dataset JSONL
@@ -58,6 +67,12 @@ pub struct Manifest {
     pub sources: Sources,
     /// Warnings found while loading (unknown regions, …); errors make [`load`] fail instead.
     pub warnings: Vec<Diagnostic>,
+    /// The `moved` documents, in file order. Validated: every `from` is undeclared and moved
+    /// once, every `to` is declared or the `from` of another move (a chain), no cycles, and
+    /// only kinds whose Fireworks id is not their name ([`ResourceKind::id_is_name`]).
+    ///
+    /// [`ResourceKind::id_is_name`]: fireform_core::ResourceKind::id_is_name
+    pub moved: Vec<Moved>,
 }
 
 impl Manifest {
@@ -70,6 +85,20 @@ impl Manifest {
     /// The resource at `addr`, if declared.
     pub fn get(&self, addr: &ResourceAddr) -> Option<&Resource> {
         self.resources.get(addr)
+    }
+
+    /// The declared address that the resource once at `from` has moved to, following chains
+    /// of [`Moved`] (`a → b`, `b → c` gives `c` for `a`), or `None` when `from` has not moved.
+    pub fn moved_to(&self, from: &ResourceAddr) -> Option<&ResourceAddr> {
+        let mut current = self.moved.iter().find(|moved| &moved.from == from)?;
+        // Validation refuses cycles; the bound only keeps a hand-built manifest from looping.
+        for _ in 0..self.moved.len() {
+            match self.moved.iter().find(|next| next.from == current.to) {
+                Some(next) => current = next,
+                None => return Some(&current.to),
+            }
+        }
+        None
     }
 
     /// The warnings wrapped with their sources, ready to render.
@@ -108,6 +137,22 @@ pub struct Resource {
     /// `spec.baseModel`, `spec.autoscalingPolicy.scaleDownWindow`, `spec.regions[0]`,
     /// `dependsOn`, `dependsOn[0]`, `lifecycle.timeouts.create`, …
     pub locations: BTreeMap<String, FieldLocation>,
+}
+
+/// A `moved` document: the resource declared at [`Moved::from`] until now is declared at
+/// [`Moved::to`], as Terraform's `moved` block says, so a rename is declared and reviewable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Moved {
+    /// The address the resource had (in state); no longer declared.
+    pub from: ResourceAddr,
+    /// The address it has now: declared in the manifests, or the `from` of another move.
+    pub to: ResourceAddr,
+    /// Where the document starts (its `moved` key).
+    pub location: SourceLocation,
+    /// Where the `from` address is written.
+    pub from_span: SourceSpan,
+    /// Where the `to` address is written.
+    pub to_span: SourceSpan,
 }
 
 /// Where a field's key and value are.

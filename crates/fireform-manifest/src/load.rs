@@ -9,11 +9,11 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::check::{Context, DatasetFiles, check_document, normalize};
+use crate::check::{Context, DatasetFiles, Document, check_document, normalize};
 use crate::diagnostic::{
     Diagnostic, Diagnostics, Severity, SourceLocation, SourceSpan, Sources, display_path,
 };
-use crate::{Manifest, Resource, resolve, yaml};
+use crate::{Manifest, Moved, Resource, resolve, yaml};
 
 /// Loads the manifests at `paths` (files or directories; none means the current directory)
 /// and validates them. The project directory is the first path when it is a directory, else
@@ -130,6 +130,7 @@ fn check_all(
 
     let mut sources = Sources::default();
     let mut resources = BTreeMap::new();
+    let mut moved = Vec::new();
     let mut files = Vec::with_capacity(checked.len());
     for (_, file) in checked {
         sources.insert(file.shown.clone(), file.text);
@@ -138,14 +139,16 @@ fn check_all(
         for resource in file.resources {
             resolve::insert(&mut resources, resource, &mut diagnostics);
         }
+        moved.extend(file.moved);
     }
     resolve::check(&resources, &mut diagnostics);
+    resolve::check_moved(&resources, &moved, &mut diagnostics);
 
     if diagnostics.iter().any(|diagnostic| diagnostic.severity == Severity::Error) {
         return Err(Diagnostics::new(diagnostics, sources));
     }
     let warnings = Diagnostics::new(diagnostics, sources.clone()).iter().cloned().collect();
-    Ok(Manifest { resources, project_dir, files, sources, warnings })
+    Ok(Manifest { resources, project_dir, files, sources, warnings, moved })
 }
 
 /// One file, parsed and checked on its own.
@@ -153,6 +156,7 @@ struct CheckedFile {
     shown: Arc<Path>,
     text: Arc<str>,
     resources: Vec<Resource>,
+    moved: Vec<Moved>,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -166,6 +170,7 @@ fn check_file(
     let text: Arc<str> = Arc::from(text);
     let mut diagnostics = Vec::new();
     let mut resources = Vec::new();
+    let mut moved = Vec::new();
     let absolute_file = absolute(&path, current_dir);
     let file_dir = absolute_file.parent().map_or_else(|| PathBuf::from("/"), Path::to_path_buf);
     match yaml::parse_documents(&shown, &text) {
@@ -178,14 +183,16 @@ fn check_file(
                 dataset_files,
             };
             for document in &documents {
-                if let Some(resource) = check_document(&context, document, &mut diagnostics) {
-                    resources.push(resource);
+                match check_document(&context, document, &mut diagnostics) {
+                    Some(Document::Resource(resource)) => resources.push(resource),
+                    Some(Document::Moved(rename)) => moved.push(rename),
+                    None => {}
                 }
             }
         }
         Err(diagnostic) => diagnostics.push(diagnostic),
     }
-    CheckedFile { shown, text, resources, diagnostics }
+    CheckedFile { shown, text, resources, moved, diagnostics }
 }
 
 fn absolute(path: &Path, current_dir: Option<&Path>) -> PathBuf {

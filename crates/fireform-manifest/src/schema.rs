@@ -80,13 +80,25 @@ pub struct FieldSchema {
     pub immutable: bool,
     /// Whether the field is fireform's own and never sent to the API (`deploymentType`).
     pub manifest_only: bool,
+    /// Whether a literal value must be a full name (`accounts/{a}/models/{id}`) rather than a
+    /// bare id: the models a resource serves or trains from live in `accounts/fireworks` as
+    /// often as in one's own account, so a bare id would leave fireform to guess which.
+    pub full_name: bool,
     /// One line for documentation and the JSON Schema.
     pub doc: &'static str,
 }
 
 impl FieldSchema {
     const fn new(name: &'static str, ty: FieldType, doc: &'static str) -> FieldSchema {
-        FieldSchema { name, ty, required: false, immutable: false, manifest_only: false, doc }
+        FieldSchema {
+            name,
+            ty,
+            required: false,
+            immutable: false,
+            manifest_only: false,
+            full_name: false,
+            doc,
+        }
     }
 
     const fn required(self) -> FieldSchema {
@@ -99,6 +111,10 @@ impl FieldSchema {
 
     const fn manifest_only(self) -> FieldSchema {
         FieldSchema { manifest_only: true, ..self }
+    }
+
+    const fn full_name(self) -> FieldSchema {
+        FieldSchema { full_name: true, ..self }
     }
 }
 
@@ -266,12 +282,15 @@ pub fn kind_schema(kind: ResourceKind) -> &'static KindSchema {
     }
 }
 
-/// The keys a manifest document may have at its top level.
-pub const DOCUMENT_KEYS: &[&str] = &["kind", "name", "spec", "dependsOn", "lifecycle"];
+/// The keys a manifest document may have at its top level: a resource's, or `moved` alone.
+pub const DOCUMENT_KEYS: &[&str] = &["kind", "name", "spec", "dependsOn", "lifecycle", "moved"];
+
+/// The keys of a `moved` document's `moved` mapping.
+pub const MOVED_KEYS: &[&str] = &["from", "to"];
 
 /// The keys of a `lifecycle` block.
 pub const LIFECYCLE_KEYS: &[&str] =
-    &["preventDestroy", "ignoreChanges", "createBeforeDestroy", "keepOutputs", "timeouts"];
+    &["preventDestroy", "ignoreChanges", "createBeforeDestroy", "keepOutputs", "adopt", "timeouts"];
 
 /// The keys of `lifecycle.timeouts`.
 pub const TIMEOUT_KEYS: &[&str] = &["create", "update", "delete"];
@@ -449,7 +468,8 @@ static DEPLOYMENT_FIELDS: [FieldSchema; 29] = [
     .manifest_only(),
     FieldSchema::new("baseModel", MODEL, "the model to serve, e.g. `accounts/fireworks/models/llama-v3p1-8b-instruct`")
         .required()
-        .immutable(),
+        .immutable()
+        .full_name(),
     FieldSchema::new("displayName", DISPLAY_NAME, "human-readable name (under 64 characters)"),
     FieldSchema::new("description", TEXT, "free-form description"),
     FieldSchema::new(
@@ -477,7 +497,7 @@ static DEPLOYMENT_FIELDS: [FieldSchema; 29] = [
     FieldSchema::new("deploymentShape", TEXT, "deployment shape name, or `default`; the shape then owns the hardware fields"),
     FieldSchema::new("placement", FieldType::Object(&PLACEMENT), "where replicas may run (default multi-region GLOBAL)")
         .immutable(),
-    FieldSchema::new("draftModel", MODEL, "draft model for speculative decoding"),
+    FieldSchema::new("draftModel", MODEL, "draft model for speculative decoding").full_name(),
     FieldSchema::new("draftTokenCount", COUNT, "tokens drafted per speculative step"),
     FieldSchema::new("ngramSpeculationLength", COUNT, "n-gram speculation length"),
     FieldSchema::new("enableAddons", FieldType::Bool, "allow LoRA addons to be loaded (needed by every LoraAddon on this deployment)"),
@@ -523,7 +543,8 @@ static DEPLOYMENT: KindSchema = KindSchema {
 static LORA_ADDON_FIELDS: [FieldSchema; 6] = [
     FieldSchema::new("model", MODEL, "the PEFT model to serve, e.g. `${supervised-fine-tuning-job/x.outputModel}`")
         .required()
-        .immutable(),
+        .immutable()
+        .full_name(),
     FieldSchema::new(
         "deployment",
         FieldType::Name(NameOf::Resource(ResourceKind::Deployment)),
@@ -632,8 +653,11 @@ static SUPERVISED_FINE_TUNING_JOB_FIELDS: [FieldSchema; 32] = [
         MODEL,
         "the model to fine-tune (exactly one of baseModel, warmStartFrom)",
     )
-    .immutable(),
-    FieldSchema::new("warmStartFrom", MODEL, "a PEFT addon to continue training from").immutable(),
+    .immutable()
+    .full_name(),
+    FieldSchema::new("warmStartFrom", MODEL, "a PEFT addon to continue training from")
+        .immutable()
+        .full_name(),
     FieldSchema::new("outputModel", MODEL, "the id of the resulting model (default: the job id)")
         .immutable(),
     FieldSchema::new("displayName", DISPLAY_NAME, "human-readable name (under 64 characters)")
@@ -729,8 +753,9 @@ static TRAINING_CONFIG: [FieldSchema; 14] = [
         "baseModel",
         MODEL,
         "the model to fine-tune (exactly one of baseModel, warmStartFrom)",
-    ),
-    FieldSchema::new("warmStartFrom", MODEL, "a PEFT addon to continue training from"),
+    )
+    .full_name(),
+    FieldSchema::new("warmStartFrom", MODEL, "a PEFT addon to continue training from").full_name(),
     FieldSchema::new("outputModel", MODEL, "the id of the resulting model (default: the job id)"),
     FieldSchema::new("epochs", POSITIVE, "passes over the dataset"),
     FieldSchema::new("learningRate", NON_NEGATIVE_FLOAT, "learning rate"),
@@ -870,7 +895,8 @@ static BATCH_INFERENCE_PARAMETERS: [FieldSchema; 6] = [
 
 static BATCH_INFERENCE_JOB_FIELDS: [FieldSchema; 7] = [
     FieldSchema::new("model", MODEL, "the model to run (required unless continuedFromJobName)")
-        .immutable(),
+        .immutable()
+        .full_name(),
     FieldSchema::new(
         "inputDatasetId",
         DATASET_NAME,
@@ -958,6 +984,38 @@ mod tests {
         for kind in ResourceKind::ALL {
             check(kind_schema(kind).fields, kind.manifest_name());
         }
+    }
+
+    #[test]
+    fn models_served_or_trained_from_need_full_names() {
+        let mut found = Vec::new();
+        fn collect(fields: &[FieldSchema], prefix: &str, found: &mut Vec<String>) {
+            for field in fields {
+                if field.full_name {
+                    assert!(matches!(field.ty, FieldType::Name(NameOf::Model)), "{}", field.name);
+                    found.push(format!("{prefix}{}", field.name));
+                }
+                if let FieldType::Object(children) = field.ty {
+                    collect(children, &format!("{prefix}{}.", field.name), found);
+                }
+            }
+        }
+        for kind in ResourceKind::ALL {
+            collect(kind_schema(kind).fields, &format!("{}.", kind.manifest_name()), &mut found);
+        }
+        assert_eq!(
+            found,
+            [
+                "Deployment.baseModel",
+                "Deployment.draftModel",
+                "LoraAddon.model",
+                "SupervisedFineTuningJob.baseModel",
+                "SupervisedFineTuningJob.warmStartFrom",
+                "ReinforcementFineTuningJob.trainingConfig.baseModel",
+                "ReinforcementFineTuningJob.trainingConfig.warmStartFrom",
+                "BatchInferenceJob.model",
+            ]
+        );
     }
 
     #[test]

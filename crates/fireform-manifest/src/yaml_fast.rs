@@ -317,6 +317,8 @@ mod tests {
             // Dataset rows: key order (`role` before `content`) must survive both paths.
             "kind: Dataset\nname: d\nspec:\n  rows:\n    - messages:\n        - role: user\n          content: hi\n        - {role: assistant, content: \"h\\u00e9llo\"}\n",
             "rows:\n  - {z: {b: 1, a: [0.5, -0.25, 0.00001, ~]}, a: false, m: [], k: {}}\n  - {prompt: 日本語 😀, completion: '${deployment/x}'}\n",
+            // `moved` documents (issue 10), block and flow style, beside a resource.
+            "moved:\n  from: lora-addon/support-v1\n  to: lora-addon/support\n---\nmoved: {from: dataset/a, to: dataset/b}\n---\nkind: Dataset\nname: b\n",
             "rows:\n  - {b: 1, a: 2, b: 3}\n  - {c: 1e-05, d: .nan, e: 12345678901234567890}\n",
         ];
         for case in cases {

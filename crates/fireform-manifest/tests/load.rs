@@ -225,3 +225,342 @@ fn rows_reject_numbers_json_cannot_hold() {
         assert!(rendered.contains("main.yaml:5:15"), "{rendered}");
     }
 }
+
+#[test]
+fn lifecycle_adopt_is_a_flag() {
+    let manifest = load_str(
+        Path::new("main.yaml"),
+        &VALID.replace("  timeouts:", "  adopt: true\n  timeouts:"),
+    )
+    .unwrap();
+    let base: ResourceAddr = "deployment/shared-base".parse().unwrap();
+    assert!(manifest.resources[&base].lifecycle.adopt);
+    let sft: ResourceAddr = "supervised-fine-tuning-job/support-v1".parse().unwrap();
+    assert!(!manifest.resources[&sft].lifecycle.adopt, "false unless written");
+
+    let text = VALID.replace("  timeouts:", "  adopt: yes\n  adpot: true\n  timeouts:");
+    insta::assert_snapshot!(errors(&text), @r"
+    error: `adopt` expects `true` or `false`, found the string `yes`
+      --> main.yaml:11:10
+       |
+    11 |   adopt: yes
+       |          ^^^ expected `true` or `false`
+       = help: write `true`
+
+    error: unknown key `adpot` in `lifecycle`
+      --> main.yaml:12:3
+       |
+    12 |   adpot: true
+       |   ^^^^^
+       = note: lifecycle keys are `preventDestroy`, `ignoreChanges`, `createBeforeDestroy`, `keepOutputs`, `adopt`, `timeouts`
+       = help: did you mean `adopt`?
+    ");
+}
+
+/// Issue 10: renames are declared with `moved` documents, which are not resources.
+const MOVED: &str = r"
+kind: LoraAddon
+name: support
+spec:
+  model: accounts/my-account/models/support
+---
+moved:
+  from: lora-addon/support-v1
+  to: lora-addon/support-v2
+---
+moved: {from: lora-addon/support-v2, to: lora-addon/support}
+---
+moved:
+  from: dataset/chats-old
+  to: dataset/chats
+---
+kind: Dataset
+name: chats
+spec:
+  rows: [{messages: [{role: user, content: hi}]}]
+";
+
+#[test]
+fn moved_documents_chain_to_declared_resources() {
+    let manifest = load_str(Path::new("main.yaml"), MOVED).unwrap();
+    let addr = |text: &str| text.parse::<ResourceAddr>().unwrap();
+    assert_eq!(manifest.resources.len(), 2, "moved documents are not resources");
+    let moves: Vec<String> = manifest
+        .moved
+        .iter()
+        .map(|moved| {
+            let at = &moved.location;
+            format!(
+                "{} -> {} at {}:{}",
+                moved.from, moved.to, at.line, moved.from_span.location.line
+            )
+        })
+        .collect();
+    assert_eq!(
+        moves,
+        [
+            "lora-addon/support-v1 -> lora-addon/support-v2 at 7:8",
+            "lora-addon/support-v2 -> lora-addon/support at 11:11",
+            "dataset/chats-old -> dataset/chats at 13:14",
+        ]
+    );
+    let to = |from: &str| manifest.moved_to(&addr(from)).map(ToString::to_string);
+    assert_eq!(to("lora-addon/support-v1").as_deref(), Some("lora-addon/support"));
+    assert_eq!(to("lora-addon/support-v2").as_deref(), Some("lora-addon/support"));
+    assert_eq!(to("dataset/chats-old").as_deref(), Some("dataset/chats"));
+    assert_eq!(to("lora-addon/support"), None);
+}
+
+#[test]
+fn malformed_moved_documents_are_reported_together() {
+    insta::assert_snapshot!(errors(r"
+moved: lora-addon/a
+---
+moved:
+  from: lora-addon/a
+  too: lora-addon/b
+kind: LoraAddon
+---
+moved:
+  from: ${lora-addon/a}
+  to: LoraAddon/b
+---
+moved: {from: 3, to: lora-addon/b}
+---
+moved: {from: lora-addon/a, to: dataset/b}
+---
+moved: {from: deployment/base-v1, to: deployment/base}
+---
+moved: {from: supervised-fine-tuning-job/a, to: supervised-fine-tuning-job/b}
+"), @r"
+    error: `moved` expects a mapping with `from` and `to`, found the string `lora-addon/a`
+     --> main.yaml:2:8
+      |
+    2 | moved: lora-addon/a
+      |        ^^^^^^^^^^^^ expected a mapping with `from` and `to`
+
+    error: `moved` has no `to`
+     --> main.yaml:4:1
+      |
+    4 | moved:
+      | ^^^^^ no `to` here
+      = help: add `to:` with its address now, e.g. `to: lora-addon/support`
+
+    error: unknown key `too` in `moved`
+     --> main.yaml:6:3
+      |
+    6 |   too: lora-addon/b
+      |   ^^^
+      = note: `moved` has `from` (the old address) and `to` (the new one)
+      = help: did you mean `to`?
+
+    error: unknown key `kind` in a `moved` document
+     --> main.yaml:7:1
+      |
+    7 | kind: LoraAddon
+      | ^^^^
+      = note: a `moved` document has only `moved`, with `from` and `to`
+      = help: declare the resource in a document of its own, after `---`
+
+    error: `moved.from` takes an address, not a reference
+      --> main.yaml:10:9
+       |
+    10 |   from: ${lora-addon/a}
+       |         ^^^^^^^^^^^^^^^
+       = help: write the plain address `lora-addon/a`
+
+    error: invalid address in `moved.to`: unknown resource kind `LoraAddon` in address
+      --> main.yaml:11:7
+       |
+    11 |   to: LoraAddon/b
+       |       ^^^^^^^^^^^
+       = help: did you mean `lora-addon`?
+
+    error: `from` expects an address such as `lora-addon/support`, found the integer `3`
+      --> main.yaml:13:15
+       |
+    13 | moved: {from: 3, to: lora-addon/b}
+       |               ^ expected an address such as `lora-addon/support`
+
+    error: `moved` cannot change the kind: `lora-addon/a` is a LoraAddon, `dataset/b` a Dataset
+      --> main.yaml:15:33
+       |
+    15 | moved: {from: lora-addon/a, to: dataset/b}
+       |                                 ^^^^^^^^^ another kind
+       |
+      ::: main.yaml:15:15
+       |
+    15 | moved: {from: lora-addon/a, to: dataset/b}
+       |               ------------ moved from here
+       = help: a rename keeps the kind; remove this `moved` to plan a create and a destroy
+
+    error: a deployment's id is its name, so `moved` cannot rename it in Fireworks
+      --> main.yaml:17:39
+       |
+    17 | moved: {from: deployment/base-v1, to: deployment/base}
+       |                                       ^^^^^^^^^^^^^^^ a new name
+       |
+      ::: main.yaml:17:15
+       |
+    17 | moved: {from: deployment/base-v1, to: deployment/base}
+       |               ------------------ the name it has in Fireworks
+       = help: a new name means a new deployment: remove this `moved` to plan it as a create and a destroy, or keep the old name `base-v1`
+
+    error: a supervised fine-tuning job's id is its name, so `moved` cannot rename it in Fireworks
+      --> main.yaml:19:49
+       |
+    19 | moved: {from: supervised-fine-tuning-job/a, to: supervised-fine-tuning-job/b}
+       |                                                 ^^^^^^^^^^^^^^^^^^^^^^^^^^^^ a new name
+       |
+      ::: main.yaml:19:15
+       |
+    19 | moved: {from: supervised-fine-tuning-job/a, to: supervised-fine-tuning-job/b}
+       |               ---------------------------- the name it has in Fireworks
+       = help: a new name means a new supervised fine-tuning job: remove this `moved` to plan it as a create and a destroy, or keep the old name `a`
+    ");
+}
+
+#[test]
+fn moved_documents_must_agree_with_the_manifests() {
+    insta::assert_snapshot!(errors(r"
+kind: Dataset
+name: kept
+spec: {rows: [{messages: []}]}
+---
+moved: {from: dataset/kept, to: dataset/gone}
+---
+moved: {from: dataset/a, to: dataset/kept}
+---
+moved: {from: dataset/a, to: dataset/b}
+---
+moved: {from: dataset/c, to: dataset/kept}
+---
+moved: {from: dataset/x, to: dataset/y}
+---
+moved: {from: dataset/y, to: dataset/x}
+---
+moved: {from: dataset/z, to: dataset/z}
+"), @r"
+    error: `dataset/kept` is moved to `dataset/gone`, but is still declared
+     --> main.yaml:6:15
+      |
+    6 | moved: {from: dataset/kept, to: dataset/gone}
+      |               ^^^^^^^^^^^^ moved from here
+      |
+     ::: main.yaml:3:7
+      |
+    3 | name: kept
+      |       ---- still declared here
+      = help: remove `dataset/kept` from the manifests, it has moved
+
+    error: `dataset/kept` is moved to `dataset/gone`, which is not declared
+     --> main.yaml:6:33
+      |
+    6 | moved: {from: dataset/kept, to: dataset/gone}
+      |                                 ^^^^^^^^^^^^ no such resource in these manifests
+      = help: declare `dataset/gone` in the manifests
+      = help: did you mean `dataset/kept`?
+
+    error: `dataset/a` is moved twice
+      --> main.yaml:10:15
+       |
+    10 | moved: {from: dataset/a, to: dataset/b}
+       |               ^^^^^^^^^ moved again here
+       |
+      ::: main.yaml:8:15
+       |
+     8 | moved: {from: dataset/a, to: dataset/kept}
+       |               --------- first moved here
+       = help: an address moves once; for several renames, chain them: `a` to `b`, then `b` to `c`
+
+    error: `dataset/a` is moved to `dataset/b`, which is not declared
+      --> main.yaml:10:30
+       |
+    10 | moved: {from: dataset/a, to: dataset/b}
+       |                              ^^^^^^^^^ no such resource in these manifests
+       = help: declare `dataset/b` in the manifests
+       = help: did you mean `dataset/kept`?
+
+    error: two `moved` documents move to `dataset/kept`
+      --> main.yaml:12:30
+       |
+    12 | moved: {from: dataset/c, to: dataset/kept}
+       |                              ^^^^^^^^^^^^ moved to again here
+       |
+      ::: main.yaml:8:30
+       |
+     8 | moved: {from: dataset/a, to: dataset/kept}
+       |                              ------------ first moved to here
+       = help: one resource cannot take the place of two; keep one of them
+
+    error: `moved` documents form a cycle: `dataset/x` → `dataset/y` → `dataset/x`
+      --> main.yaml:14:15
+       |
+    14 | moved: {from: dataset/x, to: dataset/y}
+       |               ^^^^^^^^^ moved to `dataset/y`
+       |
+      ::: main.yaml:16:15
+       |
+    16 | moved: {from: dataset/y, to: dataset/x}
+       |               --------- moved to `dataset/x`
+       = help: a rename goes one way: remove the `moved` that leads back to `dataset/x`
+
+    error: `moved` moves `dataset/z` to itself
+      --> main.yaml:18:30
+       |
+    18 | moved: {from: dataset/z, to: dataset/z}
+       |                              ^^^^^^^^^ the same address
+       = help: remove this `moved`; nothing is renamed
+    ");
+}
+
+/// Issue 10: two jobs may not write one output; a bare id and a full name ending in it are
+/// one model, but the same id in two accounts is two.
+#[test]
+fn jobs_writing_one_output_are_refused() {
+    let job = |name: &str, output: &str| {
+        format!(
+            "---\nkind: SupervisedFineTuningJob\nname: {name}\nspec:\n  dataset: ${{dataset/chats}}\n  baseModel: accounts/fireworks/models/qwen3-8b\n  outputModel: {output}\n"
+        )
+    };
+    let dataset = "kind: Dataset\nname: chats\nspec: {rows: [{messages: []}]}\n";
+    let distinct = format!(
+        "{dataset}{}{}",
+        job("a", "accounts/team-a/models/support"),
+        job("b", "accounts/team-b/models/support")
+    );
+    assert!(load_str(Path::new("main.yaml"), &distinct).is_ok());
+    let shared =
+        format!("{dataset}{}{}", job("a", "support"), job("b", "accounts/x/models/support"));
+    let rendered = errors(&shared);
+    assert!(
+        rendered.contains("`supervised-fine-tuning-job/a` and `supervised-fine-tuning-job/b` both write the model `accounts/x/models/support`"),
+        "{rendered}"
+    );
+}
+
+/// Issue 10: `format` must match the rows, inline or in the file.
+#[test]
+fn dataset_format_must_match_its_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("rows.jsonl"),
+        "{\"messages\": []}\n\n{\"prompt\": \"p\", \"completion\": \"c\"}\n",
+    )
+    .unwrap();
+    let text = "kind: Dataset\nname: d\nspec:\n  path: rows.jsonl\n  format: CHAT\n";
+    let Err(diagnostics) = load_str(&dir.path().join("main.yaml"), text) else {
+        panic!("a CHAT dataset of completions loaded");
+    };
+    let rendered = diagnostics.render(RenderOptions::default());
+    assert!(rendered.contains("but line 3 of `"), "{rendered}");
+    assert!(rendered.contains("rows.jsonl` is a prompt/completion pair"), "{rendered}");
+    // Rows of neither shape (RL prompts) say nothing about CHAT or COMPLETION.
+    let rl = "kind: Dataset\nname: d\nspec:\n  format: COMPLETION\n  rows: [{prompt: p}, {prompt: p, completion: c}]\n";
+    assert!(load_str(Path::new("main.yaml"), rl).is_ok());
+    let rendered = errors(&rl.replace("{prompt: p}", "{messages: [], prompt: p}"));
+    assert!(
+        rendered.contains("`format` is COMPLETION, but `rows[0]` has `messages`"),
+        "{rendered}"
+    );
+}
