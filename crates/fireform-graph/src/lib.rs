@@ -510,7 +510,7 @@ mod tests {
 
     #[test]
     fn dot_is_deterministic_and_labelled() {
-        let text = "kind: Dataset\nname: chats\nspec: {rows: [{a: 1}]}\n---\nkind: SupervisedFineTuningJob\nname: tune\nspec:\n  dataset: ${dataset/chats}\n  evaluationDataset: ${dataset/chats}\n  baseModel: m\ndependsOn: [dataset/chats]\n";
+        let text = "kind: Dataset\nname: chats\nspec: {rows: [{a: 1}]}\n---\nkind: SupervisedFineTuningJob\nname: tune\nspec:\n  dataset: ${dataset/chats}\n  evaluationDataset: ${dataset/chats}\n  baseModel: accounts/fireworks/models/m\ndependsOn: [dataset/chats]\n";
         insta::assert_snapshot!(graph(text).unwrap().to_dot(), @r#"
         digraph fireform {
           rankdir = "LR";

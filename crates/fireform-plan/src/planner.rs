@@ -469,9 +469,8 @@ pub fn plan_refresh_only(account: &str, state: &StateDocument, observed: &Observ
                 let fields: Vec<String> = recorded.spec.keys().cloned().collect();
                 let mut differences = diff::differences(&recorded.spec, object, &fields, &[]);
                 // A field the account leaves out is unknown, not gone: state keeps its value.
-                differences.retain(|difference| {
-                    !matches!(difference.before, None | Some(Json::Null))
-                });
+                differences
+                    .retain(|difference| !matches!(difference.before, None | Some(Json::Null)));
                 if differences.is_empty() {
                     continue;
                 }

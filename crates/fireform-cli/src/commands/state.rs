@@ -7,12 +7,6 @@ use crate::commands::engine::{EngineArgs, Project, parse_addr};
 use crate::exit::ExitStatus;
 use crate::output::{Hinted, Output};
 
-/// Whether a kind's Fireworks id is its manifest name (everything but datasets, whose id is
-/// content-addressed, and LoRA addons, whose id the server picks).
-fn id_is_name(kind: fireform_core::ResourceKind) -> bool {
-    !matches!(kind, fireform_core::ResourceKind::Dataset | fireform_core::ResourceKind::LoraAddon)
-}
-
 /// Look at or edit what fireform has recorded about the resources it manages.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -43,7 +37,9 @@ enum StateCommand {
         #[arg(value_parser = parse_addr, required = true)]
         addrs: Vec<ResourceAddr>,
     },
-    /// Move a resource to another address (after renaming it in the manifests).
+    /// Move a resource to another address (after renaming it in the manifests). Only for kinds
+    /// whose id is not their name (datasets, LoRA addons); a `moved` document does the same
+    /// reviewably.
     Mv {
         /// The current address.
         #[arg(value_parser = parse_addr)]
@@ -112,7 +108,7 @@ pub(crate) fn run(args: &Args, output: &Output) -> anyhow::Result<ExitStatus> {
                 bail!("`{to}` is already in state");
             }
             if let Some(recorded) = state.resource(from)
-                && id_is_name(to.kind)
+                && to.kind.id_is_name()
                 && recorded.id != to.name
             {
                 let kind = to.kind.manifest_name();
