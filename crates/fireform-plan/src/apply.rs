@@ -727,6 +727,13 @@ async fn create<P: Provider>(
     let created = match context.provider.create(kind, planned.id.as_deref(), sent).await {
         Ok(created) => created,
         Err(error) if error.kind() == ProviderErrorKind::AlreadyExists && !may_adopt => {
+            // Somebody else's: this run created nothing, so its intent must not make the
+            // next plan take that object.
+            context
+                .store
+                .update_async(|state| state.clear_intent(&change.addr))
+                .await
+                .map_err(StepError::State)?;
             return Err(StepError::NotOurs { name: display });
         }
         Err(error) if error.kind() == ProviderErrorKind::AlreadyExists => {

@@ -828,3 +828,43 @@ async fn what_the_account_does_not_say_never_replaces() {
     );
     assert!(text.contains("No changes."), "{text}");
 }
+
+#[tokio::test]
+async fn an_object_created_by_someone_else_between_plan_and_apply_is_not_taken() {
+    let project = Project::new(QUICKSTART);
+    let plan = project.plan().await;
+    // Someone else creates the deployment after the plan was made.
+    let mut body = serde_json::Map::new();
+    body.insert("baseModel".into(), json!("accounts/fireworks/models/llama-v3p1-8b-instruct"));
+    project.provider.create(ResourceKind::Deployment, Some("shared-base"), body).await.unwrap();
+
+    let report = project.apply(&plan).await;
+    let (addr_failed, error) = &report.errors[0];
+    assert_eq!(addr_failed, &addr("deployment/shared-base"));
+    assert!(error.to_string().contains("fireform did not create it"), "{error}");
+    // Nothing is recorded for it, not even the intent, so the next plan does not take it.
+    let state = project.store().snapshot();
+    assert!(state.resource(&addr("deployment/shared-base")).is_none());
+    assert!(state.intent(&addr("deployment/shared-base")).is_none());
+    let error = project.try_plan_with(&PlanOptions::default()).await.unwrap_err().to_string();
+    assert!(error.contains("run `fireform import deployment/shared-base shared-base`"), "{error}");
+}
+
+#[tokio::test]
+async fn one_object_claimed_by_two_addresses_is_refused() {
+    let project = Project::new(QUICKSTART);
+    project.converge().await;
+    project
+        .store()
+        .update(|state| {
+            let copy = state.resource(&addr("deployment/shared-base")).unwrap().clone();
+            state.upsert(copy.readdressed(addr("deployment/other")));
+        })
+        .unwrap();
+    let error = project.try_plan_with(&PlanOptions::default()).await.unwrap_err().to_string();
+    assert!(
+        error.contains("is claimed by this address and by `deployment/shared-base`"),
+        "{error}"
+    );
+    assert!(error.starts_with("deployment/other:"), "{error}");
+}
