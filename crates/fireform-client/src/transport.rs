@@ -10,6 +10,7 @@
 //! (a JSON object, or a list page), or the attempt fails and is retried like a 5xx. A body that
 //! is empty or not a JSON object is never read as "no objects" (issue 10).
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
@@ -17,6 +18,7 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, Url};
+use serde::de::IgnoredAny;
 use tokio::sync::Semaphore;
 
 use crate::config::{ClientConfig, ConfigError, check_scheme};
@@ -74,39 +76,38 @@ impl Expect {
         if self == Expect::Status {
             return Ok(());
         }
-        if body.iter().all(u8::is_ascii_whitespace) {
-            return Err(BodyProblem::Empty);
-        }
-        let value: serde_json::Value =
-            serde_json::from_slice(body).map_err(|_| BodyProblem::NotJson {
-                excerpt: excerpt(String::from_utf8_lossy(body).trim(), BODY_EXCERPT_LEN),
-            })?;
-        let object = match value {
-            serde_json::Value::Object(object) => object,
-            serde_json::Value::Null => return Err(BodyProblem::NotAnObject { found: "null" }),
-            serde_json::Value::Bool(_) => {
-                return Err(BodyProblem::NotAnObject { found: "a boolean" });
-            }
-            serde_json::Value::Number(_) => {
-                return Err(BodyProblem::NotAnObject { found: "a number" });
-            }
-            serde_json::Value::String(_) => {
-                return Err(BodyProblem::NotAnObject { found: "a string" });
-            }
-            serde_json::Value::Array(_) => {
-                return Err(BodyProblem::NotAnObject { found: "an array" });
-            }
+        let not_json = || BodyProblem::NotJson {
+            excerpt: excerpt(String::from_utf8_lossy(body).trim(), BODY_EXCERPT_LEN),
         };
-        match self {
-            Expect::Page(list_key)
-                if !object.is_empty()
-                    && ![list_key, "nextPageToken", "totalSize"]
-                        .iter()
-                        .any(|field| object.contains_key(*field)) =>
-            {
-                Err(BodyProblem::NotAListPage { list_key })
+        match body.iter().find(|byte| !byte.is_ascii_whitespace()) {
+            None => return Err(BodyProblem::Empty),
+            // The usual case: only the top-level keys are kept, the values are skipped (the
+            // typed decoding reads them afterwards).
+            Some(b'{') => {
+                let object: BTreeMap<String, IgnoredAny> =
+                    serde_json::from_slice(body).map_err(|_| not_json())?;
+                return match self {
+                    Expect::Page(list_key)
+                        if !object.is_empty()
+                            && ![list_key, "nextPageToken", "totalSize"]
+                                .iter()
+                                .any(|field| object.contains_key(*field)) =>
+                    {
+                        Err(BodyProblem::NotAListPage { list_key })
+                    }
+                    _ => Ok(()),
+                };
             }
-            _ => Ok(()),
+            Some(_) => {}
+        }
+        let value: serde_json::Value = serde_json::from_slice(body).map_err(|_| not_json())?;
+        match value {
+            serde_json::Value::Object(_) => Ok(()),
+            serde_json::Value::Null => Err(BodyProblem::NotAnObject { found: "null" }),
+            serde_json::Value::Bool(_) => Err(BodyProblem::NotAnObject { found: "a boolean" }),
+            serde_json::Value::Number(_) => Err(BodyProblem::NotAnObject { found: "a number" }),
+            serde_json::Value::String(_) => Err(BodyProblem::NotAnObject { found: "a string" }),
+            serde_json::Value::Array(_) => Err(BodyProblem::NotAnObject { found: "an array" }),
         }
     }
 }
@@ -163,10 +164,10 @@ impl Call {
     }
 }
 
-/// A successful reply whose body passed the call's [`Expect`].
+/// A successful reply.
 #[derive(Debug)]
 pub(crate) struct Reply {
-    pub(crate) status: u16,
+    // Invariant: passed the call's `Expect` (only `Transport::attempt` makes replies).
     pub(crate) body: Bytes,
 }
 
@@ -297,23 +298,14 @@ impl Transport {
         }
     }
 
-    /// Decodes a reply's JSON body. The attempt that got the reply has already checked it
-    /// against the call's [`Expect`]; a body that is not even JSON is refused here too, never
-    /// read as a default value.
+    /// Decodes a reply's JSON body. The attempt that got the reply has checked it against the
+    /// call's [`Expect`], so an empty body, `null` or `[]` never gets here to be read as a
+    /// default value.
     pub(crate) fn decode<T: serde::de::DeserializeOwned>(
         &self,
         call: &Call,
         reply: &Reply,
     ) -> Result<T, Error> {
-        if let Err(problem) = call.expect.check(&reply.body) {
-            return Err(Error::from(UnusableBody {
-                method: call.method.clone(),
-                url: self.display_url(call),
-                status: reply.status,
-                problem,
-                attempts: 1,
-            }));
-        }
         serde_json::from_slice(&reply.body).map_err(|error| {
             Error::from(RequestError {
                 kind: ErrorKind::Decode,
@@ -394,7 +386,7 @@ impl Transport {
         tracing::debug!(method = %call.method, path = call.path(), status, "request");
         if (200..300).contains(&status) {
             match call.expect.check(&body) {
-                Ok(()) => Ok(Reply { status, body }),
+                Ok(()) => Ok(Reply { body }),
                 Err(problem) => Err(AttemptFailure::UnusableBody { status, problem }),
             }
         } else {
@@ -631,10 +623,6 @@ mod tests {
             "`GET http://127.0.0.1:9/v1/accounts/a/deployments` answered 200 with an unusable \
              body 5 times: the response body was empty"
         );
-        let reply = Reply { status: 200, body: Bytes::from_static(b"null") };
-        let decoded =
-            transport.decode::<fireform_api::Deployment>(&Call::new(Method::GET, "/x"), &reply);
-        assert_eq!(decoded.unwrap_err().kind(), ErrorKind::UnusableBody, "null is no default");
     }
 
     #[test]
