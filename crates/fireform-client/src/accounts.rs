@@ -9,11 +9,16 @@ use reqwest::Method;
 use crate::client::{Client, id_of};
 use crate::config::ConfigError;
 use crate::error::Error;
-use crate::transport::{Call, Transport};
+use crate::transport::{Call, Expect, Transport};
+
+/// The list key of `GET /v1/accounts`.
+const ACCOUNTS_LIST_KEY: &str = "accounts";
 
 /// The account id to use when none was configured: the first account the key can see.
 pub(crate) async fn discover_account(transport: &Transport) -> Result<String, Error> {
-    let call = Call::new(Method::GET, format!("{API_PREFIX}/accounts")).query("pageSize", "2");
+    let call = Call::new(Method::GET, format!("{API_PREFIX}/accounts"))
+        .expect(Expect::Page(ACCOUNTS_LIST_KEY))
+        .query("pageSize", "2");
     let reply = transport.execute(&call).await?;
     let page: ListAccountsResponse = transport.decode(&call, &reply)?;
     let first = page.items().iter().find_map(|account| account.name.as_deref().map(id_of));
@@ -34,8 +39,9 @@ impl Client {
         let mut accounts = Vec::new();
         let mut token: Option<String> = None;
         loop {
-            let mut call =
-                Call::new(Method::GET, format!("{API_PREFIX}/accounts")).query("pageSize", "200");
+            let mut call = Call::new(Method::GET, format!("{API_PREFIX}/accounts"))
+                .expect(Expect::Page(ACCOUNTS_LIST_KEY))
+                .query("pageSize", "200");
             if let Some(token) = &token {
                 call = call.query("pageToken", token.clone());
             }

@@ -15,7 +15,7 @@ use crate::adopt::echoes;
 use crate::config::{ClientConfig, ConfigError};
 use crate::error::Error;
 use crate::mask::{prune_to_fields, update_mask};
-use crate::transport::{Call, Reply, Transport};
+use crate::transport::{Call, Expect, Reply, Transport};
 
 /// A client for one Fireworks account. Cheap to clone; clones share the connection pool, the
 /// rate limit and the concurrency limit.
@@ -187,7 +187,8 @@ impl Client {
         query: Vec<(&'static str, String)>,
     ) -> Result<(), Error> {
         check_id(id)?;
-        let mut call = Call::new(Method::DELETE, self.resource_name(R::COLLECTION, id).path());
+        let mut call = Call::new(Method::DELETE, self.resource_name(R::COLLECTION, id).path())
+            .expect(Expect::Status);
         for (name, value) in query {
             call = call.query(name, value);
         }
@@ -203,7 +204,8 @@ impl Client {
         self.delete_with::<R>(id, Vec::new()).await
     }
 
-    /// Calls a custom method (`POST .../{id}:cancel`) with a JSON body.
+    /// Calls a custom method (`POST .../{id}:undelete`) with a JSON body; its answer must be
+    /// a JSON object.
     pub(crate) async fn custom<T: DeserializeOwned>(
         &self,
         method: Method,
@@ -212,13 +214,42 @@ impl Client {
         custom_method: &str,
         body: Option<&serde_json::Value>,
     ) -> Result<T, Error> {
+        let call = self.custom_call(method, collection, id, custom_method, body)?;
+        self.send(&call).await
+    }
+
+    /// Calls a custom method whose answer (`google.protobuf.Empty`, or a message fireform does
+    /// not read) is not looked at: the success status is the answer (`:scale`, `:cancel`,
+    /// `:validateUpload`).
+    pub(crate) async fn custom_unread(
+        &self,
+        method: Method,
+        collection: Collection,
+        id: &str,
+        custom_method: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<(), Error> {
+        let call =
+            self.custom_call(method, collection, id, custom_method, body)?.expect(Expect::Status);
+        self.transport().execute(&call).await?;
+        Ok(())
+    }
+
+    fn custom_call(
+        &self,
+        method: Method,
+        collection: Collection,
+        id: &str,
+        custom_method: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<Call, Error> {
         check_id(id)?;
         let mut call =
             Call::new(method, self.resource_name(collection, id).method_path(custom_method));
         if let Some(body) = body {
             call = call.json(body)?;
         }
-        self.send(&call).await
+        Ok(call)
     }
 }
 

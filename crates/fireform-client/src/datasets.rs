@@ -18,7 +18,7 @@ use reqwest::{Method, Url};
 use crate::client::{Client, to_json};
 use crate::error::Error;
 use crate::pagination::{ListOptions, Pages};
-use crate::transport::{Body, Call, Target};
+use crate::transport::{Body, Call, Expect, Target};
 
 /// Files up to this size go through one multipart `:upload` with [`UploadMethod::Auto`].
 pub const MULTIPART_UPLOAD_LIMIT: usize = 8 * 1024 * 1024;
@@ -119,10 +119,8 @@ impl Client {
     /// `POST .../datasets/{id}:validateUpload`: the dataset becomes READY.
     pub async fn validate_dataset_upload(&self, id: &str) -> Result<(), Error> {
         let body = serde_json::json!({});
-        let _: serde_json::Value = self
-            .custom(Method::POST, Collection::Datasets, id, "validateUpload", Some(&body))
-            .await?;
-        Ok(())
+        self.custom_unread(Method::POST, Collection::Datasets, id, "validateUpload", Some(&body))
+            .await
     }
 
     /// `GET .../datasets/{id}:getDownloadEndpoint`.
@@ -187,6 +185,7 @@ fn signed_upload_call(url: Url, bytes: Bytes) -> Call {
             (HeaderName::from_static("x-goog-content-length-range"), range),
         ],
         body: Body::Raw(bytes),
+        expect: Expect::Status,
     }
 }
 

@@ -100,9 +100,7 @@ impl Client {
             ..ScaleRequest::default()
         })
         .map_err(|error| Error::InvalidRequest(error.to_string()))?;
-        let _: serde_json::Value =
-            self.custom(Method::PATCH, Collection::Deployments, id, "scale", Some(&body)).await?;
-        Ok(())
+        self.custom_unread(Method::PATCH, Collection::Deployments, id, "scale", Some(&body)).await
     }
 
     /// `POST .../deployments/{id}:undelete`: restores a soft-deleted deployment.

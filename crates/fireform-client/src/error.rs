@@ -11,8 +11,8 @@ use reqwest::Method;
 
 use crate::config::ConfigError;
 
-/// How many bytes of an unparseable error body an error keeps.
-const BODY_EXCERPT_LEN: usize = 500;
+/// How many bytes of an unparseable body an error keeps.
+pub(crate) const BODY_EXCERPT_LEN: usize = 500;
 
 /// What went wrong, coarsely, so callers can branch without parsing messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -44,6 +44,9 @@ pub enum ErrorKind {
     Connection,
     /// The reply could not be decoded into the expected type.
     Decode,
+    /// A success status came with a body that cannot be the answer asked for (empty, not JSON,
+    /// not a JSON object, not a list page), at every attempt: see [`UnusableBody`].
+    UnusableBody,
     /// A waited-for resource reached a state it cannot leave towards the wanted one.
     Failed,
     /// The configuration is unusable.
@@ -66,6 +69,10 @@ pub enum Error {
     /// An HTTP call failed.
     #[error(transparent)]
     Request(Box<RequestError>),
+    /// A success status came with a body that makes no sense for the call (empty, not JSON,
+    /// not a JSON object, not a list page), at every attempt. Never read as "no objects".
+    #[error(transparent)]
+    UnusableBody(Box<UnusableBody>),
     /// The API answered successfully but with something unusable.
     #[error("unexpected reply from the API: {0}")]
     UnexpectedReply(String),
@@ -81,6 +88,7 @@ impl Error {
             Error::Config(_) => ErrorKind::Config,
             Error::InvalidRequest(_) => ErrorKind::InvalidRequest,
             Error::Request(request) => request.kind,
+            Error::UnusableBody(_) => ErrorKind::UnusableBody,
             Error::UnexpectedReply(_) => ErrorKind::Decode,
             Error::Wait(wait) => wait.kind(),
         }
@@ -90,6 +98,7 @@ impl Error {
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::Request(request) => request.status,
+            Error::UnusableBody(unusable) => Some(unusable.status),
             _ => None,
         }
     }
@@ -132,7 +141,8 @@ impl Error {
         self.kind() == ErrorKind::RateLimited
     }
 
-    /// Unavailable, internal, timeout or connection trouble: worth trying again later.
+    /// Unavailable, internal, timeout or connection trouble, or an unusable body (a proxy's
+    /// hiccup): worth trying again later.
     pub fn is_transient(&self) -> bool {
         matches!(
             self.kind(),
@@ -141,6 +151,7 @@ impl Error {
                 | ErrorKind::Internal
                 | ErrorKind::Timeout
                 | ErrorKind::Connection
+                | ErrorKind::UnusableBody
         )
     }
 
@@ -148,6 +159,7 @@ impl Error {
     pub fn attempts(&self) -> u32 {
         match self {
             Error::Request(request) => request.attempts,
+            Error::UnusableBody(unusable) => unusable.attempts,
             _ => 0,
         }
     }
@@ -156,6 +168,12 @@ impl Error {
 impl From<RequestError> for Error {
     fn from(error: RequestError) -> Error {
         Error::Request(Box::new(error))
+    }
+}
+
+impl From<UnusableBody> for Error {
+    fn from(error: UnusableBody) -> Error {
+        Error::UnusableBody(Box::new(error))
     }
 }
 
@@ -243,11 +261,106 @@ impl std::error::Error for RequestError {
     }
 }
 
+/// What was wrong with the body of a successful reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BodyProblem {
+    /// The body was empty (or only whitespace).
+    Empty,
+    /// The body is not JSON.
+    NotJson {
+        /// Its first bytes.
+        excerpt: String,
+    },
+    /// The body is JSON but not an object.
+    NotAnObject {
+        /// What it is instead: `null`, `an array`, `a string`, `a number`, `a boolean`.
+        found: &'static str,
+    },
+    /// The body is a non-empty JSON object with none of the fields of the list response
+    /// expected.
+    NotAListPage {
+        /// The list key expected (`deployments`).
+        list_key: &'static str,
+    },
+}
+
+impl fmt::Display for BodyProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BodyProblem::Empty => f.write_str("the response body was empty"),
+            BodyProblem::NotJson { excerpt } => {
+                write!(f, "the response body is not JSON: `{excerpt}`")
+            }
+            BodyProblem::NotAnObject { found } => {
+                write!(f, "the response body is {found}, not a JSON object")
+            }
+            BodyProblem::NotAListPage { list_key } => write!(
+                f,
+                "the response body has none of the fields of a list response \
+                 (`{list_key}`, `nextPageToken`, `totalSize`)"
+            ),
+        }
+    }
+}
+
+/// A call whose every attempt got a success status with a body that cannot be its answer: what
+/// a misbehaving proxy sends. Retried like a 5xx, then reported, never read as an empty list or
+/// a default object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnusableBody {
+    pub(crate) method: Method,
+    pub(crate) url: String,
+    pub(crate) status: u16,
+    pub(crate) problem: BodyProblem,
+    pub(crate) attempts: u32,
+}
+
+impl UnusableBody {
+    /// The HTTP method.
+    pub fn method(&self) -> &Method {
+        &self.method
+    }
+
+    /// The URL (signed URLs without their query).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The success status of the last attempt.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// What was wrong with the last attempt's body.
+    pub fn problem(&self) -> &BodyProblem {
+        &self.problem
+    }
+
+    /// The number of attempts made.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+}
+
+impl fmt::Display for UnusableBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{} {}` answered {} with an unusable body", self.method, self.url, self.status)?;
+        if self.attempts > 1 {
+            write!(f, " {} times", self.attempts)?;
+        }
+        write!(f, ": {}", self.problem)
+    }
+}
+
+impl std::error::Error for UnusableBody {}
+
 fn describe_kind(kind: ErrorKind) -> &'static str {
     match kind {
         ErrorKind::Timeout => "timed out",
         ErrorKind::Connection => "connection error",
         ErrorKind::Decode => "could not decode the reply",
+        ErrorKind::UnusableBody => "the reply's body was unusable",
         _ => "request error",
     }
 }

@@ -30,10 +30,10 @@ impl Client {
     /// or cancelled (an earlier attempt got through) counts as success.
     pub async fn cancel_job<J: ControllableJob>(&self, id: &str) -> Result<(), Error> {
         let body = serde_json::json!({});
-        let result: Result<serde_json::Value, Error> =
-            self.custom(Method::POST, J::COLLECTION, id, "cancel", Some(&body)).await;
+        let result =
+            self.custom_unread(Method::POST, J::COLLECTION, id, "cancel", Some(&body)).await;
         match result {
-            Ok(_) => Ok(()),
+            Ok(()) => Ok(()),
             Err(error) if error.kind() == ErrorKind::FailedPrecondition && error.attempts() > 1 => {
                 let job: J = self.get(id).await?;
                 let state = job.state_name().unwrap_or_default();

@@ -15,6 +15,9 @@
 //!   (`filter=model="…"`) before any retry that follows an ambiguous failure.
 //! - Lists are [`Pages`] (200 per page) with [`Pages::into_stream`] and [`Client::list_all`];
 //!   updates always send `updateMask` ([`update_mask`]).
+//! - A success whose body cannot be the answer (empty, not JSON, not a JSON object, not a list
+//!   page) is retried like a 5xx, then reported as [`Error::UnusableBody`]: it is never read as
+//!   an empty list or a default object. `{}` is still an empty list (proto3 JSON omits it).
 //! - [`Client::wait_until`] and the batched [`Waiter`] wait for states with a deadline.
 //!
 //! The client knows the API, not fireform's plans: it never decides what to change.
@@ -45,7 +48,9 @@ pub use config::{
 pub use datasets::{MULTIPART_UPLOAD_LIMIT, MULTIPART_UPLOAD_MAX, UploadMethod};
 pub use deployed_models::LoadOptions;
 pub use deployments::{CreateDeploymentOptions, DeleteDeploymentOptions};
-pub use error::{Error, ErrorKind, RequestError, WaitError, WaitFailure};
+pub use error::{
+    BodyProblem, Error, ErrorKind, RequestError, UnusableBody, WaitError, WaitFailure,
+};
 pub use jobs::ControllableJob;
 pub use mask::update_mask;
 pub use pagination::{ListOptions, Listable, Pages};

@@ -18,7 +18,7 @@ use serde::de::DeserializeOwned;
 
 use crate::client::Client;
 use crate::error::Error;
-use crate::transport::Call;
+use crate::transport::{Call, Expect};
 
 /// A resource that can be listed: ties it to its list response type.
 pub trait Listable: Resource {
@@ -158,6 +158,7 @@ impl Client {
     /// Lists a collection lazily, page by page.
     pub fn list<R: Listable>(&self, options: &ListOptions) -> Pages<R> {
         let mut call = Call::new(Method::GET, self.collection_path(R::COLLECTION))
+            .expect(Expect::Page(R::COLLECTION.list_key()))
             .query("pageSize", options.page_size.clamp(1, 200).to_string());
         if let Some(filter) = &options.filter {
             call = call.query("filter", filter.clone());

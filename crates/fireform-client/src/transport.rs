@@ -5,7 +5,12 @@
 //! reply back; typed decoding, `updateMask` building and create adoption live in `ops`. The API
 //! key only ever goes into the `Authorization` header, marked sensitive, and never onto
 //! requests to signed upload URLs.
+//!
+//! A success status is not enough: the body must be the kind of answer the call [`Expect`]s
+//! (a JSON object, or a list page), or the attempt fails and is retried like a 5xx. A body that
+//! is empty or not a JSON object is never read as "no objects" (issue 10).
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
@@ -13,10 +18,14 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, Url};
+use serde::de::IgnoredAny;
 use tokio::sync::Semaphore;
 
 use crate::config::{ClientConfig, ConfigError, check_scheme};
-use crate::error::{Error, ErrorKind, RequestError, kind_for, parse_error_body};
+use crate::error::{
+    BODY_EXCERPT_LEN, BodyProblem, Error, ErrorKind, RequestError, UnusableBody, excerpt, kind_for,
+    parse_error_body,
+};
 use crate::limit::RateLimiter;
 use crate::retry::{
     RetryPolicy, RetryState, is_retryable_status, retry_after, should_retry_header,
@@ -47,6 +56,62 @@ pub(crate) enum Target {
     External(Url),
 }
 
+/// What the body of a successful reply must be for the call to have succeeded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Expect {
+    /// Anything: only the status carries the answer (deletes, signed-URL uploads, methods that
+    /// answer `google.protobuf.Empty` and whose answer is not read).
+    Status,
+    /// A JSON object: a resource or a response message. An empty body, `null`, `[]` or a
+    /// string is not one.
+    Object,
+    /// A list page: a JSON object that is either `{}` (proto3 JSON omits an empty list) or
+    /// holds at least one of its fields: this list key, `nextPageToken`, `totalSize`.
+    Page(&'static str),
+}
+
+impl Expect {
+    /// Checks a successful reply's body against the expectation.
+    pub(crate) fn check(self, body: &[u8]) -> Result<(), BodyProblem> {
+        if self == Expect::Status {
+            return Ok(());
+        }
+        let not_json = || BodyProblem::NotJson {
+            excerpt: excerpt(String::from_utf8_lossy(body).trim(), BODY_EXCERPT_LEN),
+        };
+        match body.iter().find(|byte| !byte.is_ascii_whitespace()) {
+            None => return Err(BodyProblem::Empty),
+            // The usual case: only the top-level keys are kept, the values are skipped (the
+            // typed decoding reads them afterwards).
+            Some(b'{') => {
+                let object: BTreeMap<String, IgnoredAny> =
+                    serde_json::from_slice(body).map_err(|_| not_json())?;
+                return match self {
+                    Expect::Page(list_key)
+                        if !object.is_empty()
+                            && ![list_key, "nextPageToken", "totalSize"]
+                                .iter()
+                                .any(|field| object.contains_key(*field)) =>
+                    {
+                        Err(BodyProblem::NotAListPage { list_key })
+                    }
+                    _ => Ok(()),
+                };
+            }
+            Some(_) => {}
+        }
+        let value: serde_json::Value = serde_json::from_slice(body).map_err(|_| not_json())?;
+        match value {
+            serde_json::Value::Object(_) => Ok(()),
+            serde_json::Value::Null => Err(BodyProblem::NotAnObject { found: "null" }),
+            serde_json::Value::Bool(_) => Err(BodyProblem::NotAnObject { found: "a boolean" }),
+            serde_json::Value::Number(_) => Err(BodyProblem::NotAnObject { found: "a number" }),
+            serde_json::Value::String(_) => Err(BodyProblem::NotAnObject { found: "a string" }),
+            serde_json::Value::Array(_) => Err(BodyProblem::NotAnObject { found: "an array" }),
+        }
+    }
+}
+
 /// One logical request, retried as a whole.
 #[derive(Debug, Clone)]
 pub(crate) struct Call {
@@ -55,6 +120,8 @@ pub(crate) struct Call {
     pub(crate) query: Vec<(&'static str, String)>,
     pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
     pub(crate) body: Body,
+    /// What a successful reply's body must be; [`Expect::Object`] unless set.
+    pub(crate) expect: Expect,
 }
 
 impl Call {
@@ -65,7 +132,14 @@ impl Call {
             query: Vec::new(),
             headers: Vec::new(),
             body: Body::Empty,
+            expect: Expect::Object,
         }
+    }
+
+    /// Sets what a successful reply's body must be.
+    pub(crate) fn expect(mut self, expect: Expect) -> Call {
+        self.expect = expect;
+        self
     }
 
     pub(crate) fn query(mut self, name: &'static str, value: impl Into<String>) -> Call {
@@ -93,6 +167,7 @@ impl Call {
 /// A successful reply.
 #[derive(Debug)]
 pub(crate) struct Reply {
+    // Invariant: passed the call's `Expect` (only `Transport::attempt` makes replies).
     pub(crate) body: Bytes,
 }
 
@@ -101,6 +176,9 @@ pub(crate) struct Reply {
 pub(crate) enum AttemptFailure {
     /// The server answered with a non-success status.
     Status { status: u16, headers: HeaderMap, body: Bytes },
+    /// A success status whose body is not what the call expects (empty, not JSON, ...): a
+    /// proxy's hiccup, never an answer.
+    UnusableBody { status: u16, problem: BodyProblem },
     /// No (complete) reply: connection refused, reset, timed out.
     Transport {
         kind: ErrorKind,
@@ -112,10 +190,11 @@ pub(crate) enum AttemptFailure {
 
 impl AttemptFailure {
     /// Whether the server may have committed the request although we saw no success: the
-    /// reply was lost, or a 5xx came back.
+    /// reply was lost, a 5xx came back, or a success came back with an unusable body.
     pub(crate) fn is_ambiguous(&self) -> bool {
         match self {
             AttemptFailure::Status { status, .. } => *status >= 500,
+            AttemptFailure::UnusableBody { .. } => true,
             AttemptFailure::Transport { ambiguous, .. } => *ambiguous,
         }
     }
@@ -123,6 +202,9 @@ impl AttemptFailure {
     fn reason(&self) -> String {
         match self {
             AttemptFailure::Status { status, .. } => format!("status {status}"),
+            AttemptFailure::UnusableBody { status, problem } => {
+                format!("status {status} with an unusable body: {problem}")
+            }
             AttemptFailure::Transport { kind: ErrorKind::Timeout, .. } => "timeout".to_owned(),
             AttemptFailure::Transport { .. } => "connection error".to_owned(),
         }
@@ -216,15 +298,15 @@ impl Transport {
         }
     }
 
-    /// Decodes a reply's JSON body; an empty body reads as `{}` (google.protobuf.Empty).
+    /// Decodes a reply's JSON body. The attempt that got the reply has checked it against the
+    /// call's [`Expect`], so an empty body, `null` or `[]` never gets here to be read as a
+    /// default value.
     pub(crate) fn decode<T: serde::de::DeserializeOwned>(
         &self,
         call: &Call,
         reply: &Reply,
     ) -> Result<T, Error> {
-        let body: &[u8] =
-            if reply.body.iter().all(u8::is_ascii_whitespace) { b"{}" } else { &reply.body };
-        serde_json::from_slice(body).map_err(|error| {
+        serde_json::from_slice(&reply.body).map_err(|error| {
             Error::from(RequestError {
                 kind: ErrorKind::Decode,
                 method: call.method.clone(),
@@ -253,6 +335,7 @@ impl Transport {
                 }
                 retry.next_delay(retry_after(headers, SystemTime::now()))
             }
+            AttemptFailure::UnusableBody { .. } => retry.next_delay(None),
             AttemptFailure::Transport { kind: ErrorKind::InvalidRequest, .. } => None,
             AttemptFailure::Transport { .. } => retry.next_delay(None),
         }
@@ -302,7 +385,10 @@ impl Transport {
         let body = response.bytes().await.map_err(transport_failure)?;
         tracing::debug!(method = %call.method, path = call.path(), status, "request");
         if (200..300).contains(&status) {
-            Ok(Reply { body })
+            match call.expect.check(&body) {
+                Ok(()) => Ok(Reply { body }),
+                Err(problem) => Err(AttemptFailure::UnusableBody { status, problem }),
+            }
         } else {
             Err(AttemptFailure::Status { status, headers, body })
         }
@@ -396,6 +482,15 @@ impl Transport {
                     source: None,
                 }
             }
+            AttemptFailure::UnusableBody { status, problem } => {
+                return Error::from(UnusableBody {
+                    method: call.method.clone(),
+                    url,
+                    status,
+                    problem,
+                    attempts,
+                });
+            }
             AttemptFailure::Transport { kind, source, .. } => RequestError {
                 kind,
                 method: call.method.clone(),
@@ -468,6 +563,7 @@ mod tests {
             query: Vec::new(),
             headers: Vec::new(),
             body: Body::Raw(Bytes::from_static(b"x")),
+            expect: Expect::Status,
         };
         let failure = AttemptFailure::Status {
             status: 403,
@@ -477,6 +573,56 @@ mod tests {
         let error = transport.error(&call, failure, 1);
         assert!(!error.to_string().contains("secret"), "{error}");
         assert_eq!(error.kind(), ErrorKind::PermissionDenied);
+    }
+
+    // Issue 10: a reply that does not make sense is not evidence that things are gone.
+    #[test]
+    fn bodies_that_cannot_be_the_answer_are_refused() {
+        let page = Expect::Page("deployments");
+        for body in ["{}", r#"{"deployments": []}"#, r#"{"nextPageToken": "t"}"#, " {} "] {
+            assert_eq!(page.check(body.as_bytes()), Ok(()), "{body}");
+        }
+        assert_eq!(page.check(b""), Err(BodyProblem::Empty));
+        assert_eq!(page.check(b" \n"), Err(BodyProblem::Empty));
+        assert_eq!(page.check(b"null"), Err(BodyProblem::NotAnObject { found: "null" }));
+        assert_eq!(page.check(b"[]"), Err(BodyProblem::NotAnObject { found: "an array" }));
+        assert_eq!(
+            page.check(br#"{"status": "ok"}"#),
+            Err(BodyProblem::NotAListPage { list_key: "deployments" })
+        );
+        assert_eq!(
+            page.check(b"<html>ok</html>"),
+            Err(BodyProblem::NotJson { excerpt: "<html>ok</html>".to_owned() })
+        );
+        let object = Expect::Object;
+        assert_eq!(object.check(br#"{"name": "accounts/a/deployments/d"}"#), Ok(()));
+        assert_eq!(object.check(b"{}"), Ok(()), "a message with every field at its default");
+        assert_eq!(object.check(b""), Err(BodyProblem::Empty));
+        assert_eq!(object.check(b"\"x\""), Err(BodyProblem::NotAnObject { found: "a string" }));
+        assert_eq!(Expect::Status.check(b""), Ok(()));
+        assert_eq!(Expect::Status.check(b"<html>"), Ok(()));
+    }
+
+    #[test]
+    fn unusable_bodies_are_retried_as_ambiguous_then_reported() {
+        let transport = transport("http://127.0.0.1:9");
+        let call = Call::new(Method::GET, "/v1/accounts/a/deployments")
+            .expect(Expect::Page("deployments"));
+        let failure = AttemptFailure::UnusableBody { status: 200, problem: BodyProblem::Empty };
+        assert!(failure.is_ambiguous());
+        let policy = RetryPolicy::default();
+        let mut retry = RetryState::new(&policy);
+        retry.begin_attempt();
+        assert!(transport.retry_delay(&retry, &failure).is_some());
+        let error = transport.error(&call, failure, 5);
+        assert_eq!(error.kind(), ErrorKind::UnusableBody);
+        assert!(error.is_transient());
+        assert_eq!((error.status(), error.attempts()), (Some(200), 5));
+        assert_eq!(
+            error.to_string(),
+            "`GET http://127.0.0.1:9/v1/accounts/a/deployments` answered 200 with an unusable \
+             body 5 times: the response body was empty"
+        );
     }
 
     #[test]

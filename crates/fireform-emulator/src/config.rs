@@ -215,7 +215,8 @@ impl FromStr for Timings {
 
 /// Trouble injected into API requests (never into `/_emulator/*` admin routes). Fractions are
 /// probabilities in 0..=1, drawn independently per request in this order: drop, 429, 500, 503,
-/// and, once the handler has answered, drop after commit.
+/// and, once the handler has answered, drop after commit; `mangle`, when set, garbles every
+/// successful GET answer.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Trouble {
@@ -240,6 +241,52 @@ pub struct Trouble {
     pub retry_after_secs: u64,
     /// Per-account request-rate limit; requests beyond it get 429 with `Retry-After`.
     pub rate_limit: Option<RateLimit>,
+    /// Garbles every successful (2xx) GET answer of the API the way a misbehaving proxy would
+    /// (see [`Mangle`]). JSON `mangle` (`"emptyBody"`, `"stripFields"`, `"unknownEnums"`), flag
+    /// key `mangle` (`empty-body`, `strip-fields`, `unknown-enums`).
+    pub mangle: Option<Mangle>,
+}
+
+/// How [`Trouble::mangle`] garbles a successful GET answer, so end-to-end tests can prove that a
+/// reply that makes no sense is never read as "nothing is there".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Mangle {
+    /// `200 OK` with an empty body (0 bytes), lists and single objects alike.
+    EmptyBody,
+    /// Every resource object in the answer (a list's items, or the single object) keeps only
+    /// `name`, `state`, `status`, `createTime` and `updateTime`: the spec fields are gone.
+    StripFields,
+    /// Every enum-typed spec field the emulator knows of (a deployment's `acceleratorType`,
+    /// `precision`, ...; a dataset's `format`; a job's `precision` or `lossConfig.method`; a
+    /// model's `kind`) that is present gets a value no version knows, such as
+    /// `ACCELERATOR_TYPE_FROM_THE_FUTURE`. `state` is left alone, so lifecycles stay readable.
+    UnknownEnums,
+}
+
+impl Mangle {
+    /// The flag spelling: `empty-body`, `strip-fields` or `unknown-enums`.
+    pub fn as_flag(self) -> &'static str {
+        match self {
+            Self::EmptyBody => "empty-body",
+            Self::StripFields => "strip-fields",
+            Self::UnknownEnums => "unknown-enums",
+        }
+    }
+}
+
+/// Parses `empty-body`, `strip-fields` or `unknown-enums`.
+impl FromStr for Mangle {
+    type Err = ConfigParseError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        [Self::EmptyBody, Self::StripFields, Self::UnknownEnums]
+            .into_iter()
+            .find(|mangle| mangle.as_flag() == text)
+            .ok_or_else(|| {
+                ConfigParseError::new(text, "`empty-body`, `strip-fields` or `unknown-enums`")
+            })
+    }
 }
 
 impl Trouble {
@@ -250,7 +297,8 @@ impl Trouble {
 }
 
 /// Parses `latency=50ms,jitter=20ms,429=0.1,500=0.05,503=0.05,drop=0.01,drop-after-commit=0.1,
-/// retry-after=2s,rate=100/s` (`rate` also takes `/m`). `none` means no trouble.
+/// retry-after=2s,rate=100/s,mangle=strip-fields` (`rate` also takes `/m`; `mangle` takes
+/// `empty-body`, `strip-fields` or `unknown-enums`). `none` means no trouble.
 impl FromStr for Trouble {
     type Err = ConfigParseError;
 
@@ -271,10 +319,11 @@ impl FromStr for Trouble {
                 "drop-after-commit" => trouble.drop_after_commit = parse_fraction(value)?,
                 "retry-after" => trouble.retry_after_secs = millis()?.div_ceil(1000),
                 "rate" => trouble.rate_limit = Some(value.parse()?),
+                "mangle" => trouble.mangle = Some(value.parse()?),
                 _ => {
                     return Err(ConfigParseError::new(
                         key,
-                        "one of `latency`, `jitter`, `429`, `500`, `503`, `drop`, `drop-after-commit`, `retry-after`, `rate`",
+                        "one of `latency`, `jitter`, `429`, `500`, `503`, `drop`, `drop-after-commit`, `retry-after`, `rate`, `mangle`",
                     ));
                 }
             }
@@ -565,6 +614,31 @@ mod tests {
         assert!("drop-after-commit=1.5".parse::<Trouble>().is_err());
         assert!("503=2".parse::<Trouble>().is_err());
         assert!("rate=5/h".parse::<Trouble>().is_err());
+    }
+
+    #[test]
+    fn parses_mangle_as_flag_and_json() {
+        let trouble: Trouble = "latency=5ms, mangle=strip-fields".parse().unwrap();
+        assert_eq!(trouble.mangle, Some(Mangle::StripFields));
+        assert_eq!(trouble.latency_ms, 5);
+        assert!(!trouble.is_calm());
+        for (flag, json) in [
+            ("empty-body", "emptyBody"),
+            ("strip-fields", "stripFields"),
+            ("unknown-enums", "unknownEnums"),
+        ] {
+            let parsed: Trouble = format!("mangle={flag}").parse().unwrap();
+            let mangle = parsed.mangle.unwrap();
+            assert_eq!(mangle.as_flag(), flag);
+            let from_json: Trouble =
+                serde_json::from_value(serde_json::json!({ "mangle": json })).unwrap();
+            assert_eq!(from_json, parsed);
+            assert_eq!(serde_json::to_value(&parsed).unwrap()["mangle"], json);
+        }
+        let error = "mangle=garble".parse::<Trouble>().unwrap_err();
+        assert!(error.to_string().contains("`empty-body`"), "{error}");
+        assert!(serde_json::from_str::<Trouble>(r#"{"mangle": "empty-body"}"#).is_err());
+        assert!("none".parse::<Trouble>().unwrap().mangle.is_none());
     }
 
     #[test]

@@ -17,13 +17,15 @@ mod clock;
 mod config;
 mod error;
 mod lifecycle;
+mod mangle;
 mod server;
 mod state;
 mod world;
 
 pub use config::{
     AccountKey, ConfigParseError, DEFAULT_ACCOUNT, DEFAULT_API_KEY, DEFAULT_GPU_QUOTA,
-    DEFAULT_LISTEN, EmulatorConfig, FailRule, PatchMode, RateLimit, ServeOptions, Timings, Trouble,
+    DEFAULT_LISTEN, EmulatorConfig, FailRule, Mangle, PatchMode, RateLimit, ServeOptions, Timings,
+    Trouble,
 };
 pub use error::EmulatorError;
 pub use server::{EmulatorHandle, router, serve, serve_until, start};

@@ -12,7 +12,7 @@ use fireform_emulator::{EmulatorError, ServeOptions, serve_until};
 use tokio::net::TcpListener;
 
 const USAGE: &str = "usage: fireform-emulator [--listen ADDR] [--data-dir DIR] [--account ID] [--api-key KEY] \
-[--timings deployment=2s,job=3s,...] [--trouble latency=50ms,503=0.1,...] [--fail collection:pattern[=message]]... \
+[--timings deployment=2s,job=3s,...] [--trouble latency=50ms,503=0.1,mangle=empty-body,...] [--fail collection:pattern[=message]]... \
 [--gpu-quota N] [--patch-mode infer|replace]";
 
 fn main() -> ExitCode {

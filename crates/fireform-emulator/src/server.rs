@@ -2,9 +2,10 @@
 //! `/_upload` and `/_download`, admin under `/_emulator`), the trouble and audit layers, and the
 //! ways to run it: [`serve`], [`serve_until`] and [`start`] with its [`EmulatorHandle`].
 //!
-//! Trouble applies to `/v1` only; the audit layer records mutating requests that reached a
-//! handler and, with a data directory, holds every response until the world it reflects is on
-//! disk (one write serves every request waiting at the time: group commit).
+//! Trouble (the `mangle` of GET answers included) applies to `/v1` only; the audit layer records
+//! mutating requests that reached a handler and, with a data directory, holds every response
+//! until the world it reflects is on disk (one write serves every request waiting at the time:
+//! group commit).
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -27,6 +28,7 @@ use crate::api::{self, AuditResource};
 use crate::clock::{now_ms, rfc3339};
 use crate::config::{EmulatorConfig, FailRule, Trouble};
 use crate::error::{ApiError, EmulatorError};
+use crate::mangle::mangle_response;
 use crate::state::EmulatorState;
 use crate::world::AuditEntry;
 
@@ -64,7 +66,7 @@ pub fn router(state: EmulatorState) -> Router {
 }
 
 /// Injects the configured trouble: latency, dropped connections, 429/500/503, the rate limit,
-/// and responses dropped after their change was committed.
+/// responses dropped after their change was committed, and garbled answers to GETs.
 async fn trouble(State(state): State<EmulatorState>, request: Request, next: Next) -> Response {
     let trouble = state.trouble();
     if trouble.is_calm() {
@@ -113,6 +115,8 @@ async fn trouble(State(state): State<EmulatorState>, request: Request, next: Nex
         }
     }
     let mutating = is_mutating(request.method());
+    let mangle = trouble.mangle.filter(|_| request.method() == Method::GET);
+    let path = mangle.map(|_| request.uri().path().to_owned());
     let response = next.run(request).await;
     // The inner audit layer has recorded and saved the change by now: only the answer is lost.
     if mutating
@@ -122,7 +126,12 @@ async fn trouble(State(state): State<EmulatorState>, request: Request, next: Nex
     {
         return dropped_connection();
     }
-    response
+    match (mangle, path) {
+        (Some(mangle), Some(path)) if response.status().is_success() => {
+            mangle_response(mangle, &path, response).await
+        }
+        _ => response,
+    }
 }
 
 fn is_mutating(method: &Method) -> bool {

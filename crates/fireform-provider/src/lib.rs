@@ -320,3 +320,109 @@ impl Provider for FireworksProvider {
         tokio::time::sleep(duration).await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Issue 10 at the provider: what a misbehaving proxy sends reaches the engine as an error
+    //! (an empty body) or as objects whose absent fields are absent and whose unknown enum
+    //! values are their raw strings, never as "nothing is there" or as zero values.
+
+    use fireform_api::{AcceleratorType, Precision};
+    use fireform_client::{ApiKey, RetryPolicy};
+    use fireform_emulator::{EmulatorConfig, EmulatorHandle, Mangle, Timings, Trouble};
+
+    use super::*;
+
+    /// An emulator holding one deployment and one dataset, and a provider over it.
+    async fn converged() -> (EmulatorHandle, FireworksProvider) {
+        let config = EmulatorConfig { timings: Timings::instant(), ..EmulatorConfig::default() };
+        let api_key = config.api_key.clone();
+        let emulator = fireform_emulator::start(config).await.expect("the emulator starts");
+        let retry = RetryPolicy {
+            max_attempts: 3,
+            initial_backoff: Duration::from_millis(1),
+            max_backoff: Duration::from_millis(5),
+            ..RetryPolicy::default()
+        };
+        let config = ClientConfig::new(ApiKey::new(api_key))
+            .with_base_url(&emulator.url())
+            .expect("a loopback URL")
+            .with_retry_policy(retry);
+        let client = Client::connect(config.clone()).await.expect("the client connects");
+        let provider = FireworksProvider::new(client, &config).expect("the provider builds");
+        let deployment = Deployment {
+            base_model: Some("accounts/fireworks/models/llama-v3p1-8b-instruct".to_owned()),
+            accelerator_type: Some(AcceleratorType::NvidiaH100_80Gb),
+            precision: Some(Precision::Fp8),
+            min_replica_count: Some(0),
+            max_replica_count: Some(1),
+            ..Deployment::default()
+        };
+        provider
+            .create(ResourceKind::Deployment, Some("served"), to_object(&deployment).unwrap())
+            .await
+            .expect("the deployment is created");
+        (emulator, provider)
+    }
+
+    fn mangle(emulator: &EmulatorHandle, mangle: Mangle) {
+        emulator.set_trouble(Trouble { mangle: Some(mangle), ..Trouble::default() });
+    }
+
+    #[tokio::test]
+    async fn an_empty_body_is_an_error_not_an_empty_account() {
+        let (emulator, provider) = converged().await;
+        mangle(&emulator, Mangle::EmptyBody);
+        let listed = provider.list(ResourceKind::Deployment).await;
+        let error = listed.expect_err("an empty body is no list");
+        assert_eq!(error.kind(), ProviderErrorKind::Other);
+        assert!(error.to_string().contains("the response body was empty"), "{error}");
+        let read = provider.get(ResourceKind::Deployment, "served").await;
+        assert!(read.is_err(), "not `Ok(None)`: the object is not gone");
+        assert!(provider.list_catalog().await.is_err());
+    }
+
+    #[tokio::test]
+    async fn stripped_objects_reach_the_engine_without_the_missing_fields() {
+        let (emulator, provider) = converged().await;
+        mangle(&emulator, Mangle::StripFields);
+        let listed = provider.list(ResourceKind::Deployment).await.unwrap();
+        let object = &listed[0];
+        let mut keys: Vec<&str> = object.keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert!(
+            keys.iter()
+                .all(|key| ["createTime", "name", "state", "status", "updateTime"].contains(key)),
+            "absent fields stay absent, not zero values: {keys:?}"
+        );
+        assert_eq!(object["state"], "READY");
+        let read = provider.get(ResourceKind::Deployment, "served").await.unwrap().unwrap();
+        assert!(read.get("baseModel").is_none() && read.get("minReplicaCount").is_none());
+    }
+
+    #[tokio::test]
+    async fn unknown_enum_values_reach_the_engine_as_their_raw_strings() {
+        let (emulator, provider) = converged().await;
+        mangle(&emulator, Mangle::UnknownEnums);
+        let listed = provider.list(ResourceKind::Deployment).await.unwrap();
+        assert_eq!(listed[0]["acceleratorType"], "ACCELERATOR_TYPE_FROM_THE_FUTURE");
+        assert_eq!(listed[0]["precision"], "PRECISION_FROM_THE_FUTURE");
+        assert_eq!(listed[0]["state"], "READY");
+        assert_eq!(listed[0]["minReplicaCount"], 0);
+    }
+
+    #[test]
+    fn conversion_keeps_absent_fields_absent_and_unknown_values_verbatim() {
+        let wire = serde_json::json!({
+            "name": "accounts/a/datasets/d",
+            "format": "FORMAT_FROM_THE_FUTURE",
+            "state": "READY",
+            "somethingNew": {"nested": true},
+        });
+        let Json::Object(wire) = wire else { unreachable!("a JSON object literal") };
+        let dataset: Dataset = from_object(wire.clone()).unwrap();
+        assert_eq!(to_object(&dataset).unwrap(), wire);
+        let empty = to_object(&Deployment::default()).unwrap();
+        assert!(empty.is_empty(), "a default struct has no fields, not zero values: {empty:?}");
+    }
+}

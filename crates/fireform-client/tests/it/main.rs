@@ -8,6 +8,7 @@ mod datasets;
 mod deployed_models;
 mod deployments;
 mod jobs;
+mod mangled;
 mod pagination;
 mod secrets;
 mod support;

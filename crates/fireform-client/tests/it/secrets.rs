@@ -50,6 +50,10 @@ async fn the_key_never_appears_in_anything_the_client_prints() {
         .with_writer(move || writer.clone())
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
+    // Tests on other threads may have registered the client's callsites (`retrying request`)
+    // while this subscriber was being registered, caching "never" for them: recompute now that
+    // it is in place, or the scan below may miss traces.
+    tracing::callsite::rebuild_interest_cache();
 
     let emulator = fireform_emulator::start(EmulatorConfig {
         api_key: CANARY.to_owned(),
