@@ -47,8 +47,9 @@ struct ServeArgs {
     #[arg(long, value_name = "LIST")]
     timings: Option<String>,
     /// Injected trouble, e.g. `latency=50ms,jitter=20ms,429=0.1,503=0.05,drop=0.01,rate=100/s`,
-    /// `drop-after-commit=0.1` (apply the change, then drop the reply), or `none`. Changeable
-    /// at run time with `PUT /_emulator/trouble`.
+    /// `drop-after-commit=0.1` (apply the change, then drop the reply),
+    /// `mangle=empty-body|strip-fields|unknown-enums` (garble successful GET answers like a
+    /// broken proxy), or `none`. Changeable at run time with `PUT /_emulator/trouble`.
     #[arg(long, value_name = "LIST")]
     trouble: Option<String>,
     /// Make resources fail on purpose: `COLLECTION:GLOB[=MESSAGE]`, e.g.

@@ -666,7 +666,7 @@ fn replies_with_unknown_states_plan_no_replacement() {
     let context = converged_quickstart();
     mangle(&context, "unknownEnums");
     let plan = fireform_within_a_minute(&context, &["plan"]);
-    assert!(plan.stdout.contains("cannot tell"), "{}", plan.render());
+    assert!(plan.stdout.to_lowercase().contains("cannot tell"), "{}", plan.render());
     assert!(!plan.stdout.contains("-/+"), "{}", plan.render());
     let before = context.audit().len();
     let apply = fireform_within_a_minute(&context, &["apply", "--auto-approve"]);
