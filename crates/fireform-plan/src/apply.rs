@@ -755,7 +755,18 @@ async fn create<P: Provider>(
                     source: error,
                 })?
         }
-        Err(source) => return Err(StepError::Provider { doing: "create", name: display, source }),
+        Err(source) => {
+            if source.kind() == ProviderErrorKind::Refused {
+                // Nothing was created: the intent must not make a later plan take an object
+                // somebody else creates under this id.
+                context
+                    .store
+                    .update_async(|state| state.clear_intent(&change.addr))
+                    .await
+                    .map_err(StepError::State)?;
+            }
+            return Err(StepError::Provider { doing: "create", name: display, source });
+        }
     };
     let name = created
         .get("name")

@@ -240,6 +240,10 @@ fn plan_moved(input: PlanInput<'_>, options: &PlanOptions) -> Result<Plan, PlanE
         }
         changes.push(removal(recorded, input.observed));
     }
+    // Creates interrupted before their object was recorded, for resources gone since.
+    changes.extend(leftover_intents(input.state, input.observed, |addr| {
+        input.manifest.get(addr).is_none() && selected_for_removal(addr, options)
+    }));
 
     problems.extend(shared_objects(&changes, input.state));
     problems.extend(foreign_marks(&changes, input.observed, input.state));
@@ -322,6 +326,12 @@ pub fn plan_destroy(
         }
         changes.push(change);
     }
+    changes.extend(leftover_intents(state, observed, |addr| {
+        if targets.is_empty() && excludes.is_empty() {
+            return true;
+        }
+        (targets.is_empty() || targets.contains(addr)) && !excludes.contains(addr)
+    }));
     problems.extend(foreign_marks(&changes, observed, state));
     if !problems.is_empty() {
         return Err(PlanError { problems });
@@ -333,6 +343,59 @@ pub fn plan_destroy(
         state: state_ref(state),
         changes,
     })
+}
+
+/// The intents of creates that a run started and never recorded, for addresses `selected`
+/// and not recorded: an object that exists is this project's own and is deleted; one that does
+/// not is only dropped from state. Without a refresh nothing can be told, so nothing is planned.
+fn leftover_intents(
+    state: &StateDocument,
+    observed: &Observed,
+    selected: impl Fn(&ResourceAddr) -> bool,
+) -> Vec<ResourceChange> {
+    if !observed.refreshed {
+        return Vec::new();
+    }
+    let mut changes = Vec::new();
+    for (addr, name) in state.intents() {
+        if state.resource(&addr).is_some() || !selected(&addr) {
+            continue;
+        }
+        let object = (!name.is_empty()).then(|| observed.find(addr.kind, &name)).flatten();
+        let (action, reason, prior) = match object {
+            Some(object) => (
+                Action::Delete,
+                "a run created it and stopped before recording it; nothing declares it now",
+                prior_from_object(addr.kind, object),
+            ),
+            None => (
+                Action::Forget,
+                "a create was started and never reached the account; only its note in state goes",
+                Prior {
+                    id: kinds::id_of(&name).to_owned(),
+                    remote_name: name.clone(),
+                    ownership: Ownership::Managed,
+                    output_model: None,
+                    output_dataset: None,
+                    keep_outputs: false,
+                },
+            ),
+        };
+        changes.push(ResourceChange {
+            addr,
+            action,
+            reasons: vec![reason.to_owned()],
+            note: None,
+            fields: Vec::new(),
+            prior: Some(prior),
+            planned: None,
+            deposed: Vec::new(),
+            drift: false,
+            cannot_tell: Vec::new(),
+            moved_from: None,
+        });
+    }
+    changes
 }
 
 /// One remote object has at most one address: the objects that two addresses claim (one

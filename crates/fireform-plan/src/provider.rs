@@ -83,6 +83,9 @@ pub enum ProviderErrorKind {
     NotFound,
     /// An object with that id already exists.
     AlreadyExists,
+    /// The account answered that it did not do it (a client error such as 400 or 403):
+    /// nothing was created or changed.
+    Refused,
     /// Anything else.
     Other,
 }

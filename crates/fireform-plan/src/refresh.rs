@@ -101,6 +101,8 @@ pub fn kinds_to_refresh(
 ) -> BTreeSet<ResourceKind> {
     let mut kinds: BTreeSet<ResourceKind> =
         state.resources().map(|resource| resource.kind()).collect();
+    // An interrupted create's object may exist although nothing declares or records it.
+    kinds.extend(state.intents().keys().map(|addr| addr.kind));
     if let Some(manifest) = manifest {
         kinds.extend(manifest.resources.keys().map(|addr| addr.kind));
     }

@@ -73,6 +73,12 @@ fn map_error(error: Error) -> ProviderError {
         ProviderErrorKind::NotFound
     } else if error.is_already_exists() {
         ProviderErrorKind::AlreadyExists
+    } else if matches!(&error, Error::Request(_))
+        && error.status().is_some_and(|status| {
+            (400..500).contains(&status) && !matches!(status, 404 | 408 | 409 | 429)
+        })
+    {
+        ProviderErrorKind::Refused
     } else {
         ProviderErrorKind::Other
     };
@@ -398,6 +404,24 @@ mod tests {
         assert_eq!(object["state"], "READY");
         let read = provider.get(ResourceKind::Deployment, "served").await.unwrap().unwrap();
         assert!(read.get("baseModel").is_none() && read.get("minReplicaCount").is_none());
+    }
+
+    #[tokio::test]
+    async fn a_create_the_account_refuses_is_refused_and_one_that_collides_already_exists() {
+        let (_emulator, provider) = converged().await;
+        // No base model: the API answers 400, so nothing was created.
+        let refused = provider.create(ResourceKind::Deployment, Some("bad"), Object::new()).await;
+        assert_eq!(refused.expect_err("a 400").kind(), ProviderErrorKind::Refused);
+        assert!(provider.get(ResourceKind::Deployment, "bad").await.unwrap().is_none());
+        let deployment = Deployment {
+            base_model: Some("accounts/fireworks/models/llama-v3p1-8b-instruct".to_owned()),
+            accelerator_type: Some(AcceleratorType::NvidiaA100_80Gb),
+            ..Deployment::default()
+        };
+        let again = provider
+            .create(ResourceKind::Deployment, Some("served"), to_object(&deployment).unwrap())
+            .await;
+        assert_eq!(again.expect_err("a 409").kind(), ProviderErrorKind::AlreadyExists);
     }
 
     #[tokio::test]

@@ -868,3 +868,33 @@ async fn one_object_claimed_by_two_addresses_is_refused() {
     );
     assert!(error.starts_with("deployment/other:"), "{error}");
 }
+
+#[tokio::test]
+async fn a_create_interrupted_before_its_record_is_cleaned_up_once_nothing_declares_it() {
+    let project = Project::new(QUICKSTART);
+    project.converge().await;
+    // A run created `deployment/orphan` and died before recording it; another never got its
+    // create out. The manifests declare neither any more.
+    let mut body = serde_json::Map::new();
+    body.insert("baseModel".into(), json!("accounts/fireworks/models/llama-v3p1-8b-instruct"));
+    project.provider.create(ResourceKind::Deployment, Some("orphan"), body).await.unwrap();
+    project
+        .store()
+        .update(|state| {
+            state.record_intent(&addr("deployment/orphan"), "accounts/acme/deployments/orphan");
+            state.record_intent(&addr("deployment/never"), "accounts/acme/deployments/never");
+        })
+        .unwrap();
+    let plan = project.plan().await;
+    assert_eq!(
+        actions(&plan),
+        vec![
+            ("deployment/never".into(), Action::Forget),
+            ("deployment/orphan".into(), Action::Delete)
+        ]
+    );
+    assert!(project.apply(&plan).await.is_success());
+    assert_eq!(project.provider.count(ResourceKind::Deployment), 1, "only shared-base is left");
+    assert!(project.store().snapshot().intents().is_empty());
+    assert!(!project.plan().await.has_changes());
+}
