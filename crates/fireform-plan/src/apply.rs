@@ -710,37 +710,30 @@ async fn create<P: Provider>(
     // The intent goes to state before the create leaves: if the response is lost or the run
     // dies before the object is recorded, the next plan knows the object is its own.
     let intent = planned.remote_name.clone().unwrap_or_default();
-    let mut may_adopt = planned.may_adopt;
+    let mut earlier: Option<(String, Option<String>)> = None;
     context
         .store
         .update_async(|state| {
-            may_adopt |= state.intent(&change.addr).is_some_and(|recorded| recorded == intent);
+            earlier = state
+                .intent(&change.addr)
+                .map(|recorded| (recorded, state.intent_since(&change.addr)));
             state.record_intent(&change.addr, &intent);
         })
         .await
         .map_err(StepError::State)?;
+    let lineage = context.store.snapshot().lineage().to_owned();
     let mut sent = body.clone();
     if kinds::takes_lineage_mark(kind) {
-        let lineage = context.store.snapshot().lineage().to_owned();
         kinds::mark_lineage(&mut sent, &lineage);
     }
     let created = match context.provider.create(kind, planned.id.as_deref(), sent).await {
         Ok(created) => created,
-        Err(error) if error.kind() == ProviderErrorKind::AlreadyExists && !may_adopt => {
-            // Somebody else's: this run created nothing, so its intent must not make the
-            // next plan take that object.
-            context
-                .store
-                .update_async(|state| state.clear_intent(&change.addr))
-                .await
-                .map_err(StepError::State)?;
-            return Err(StepError::NotOurs { name: display });
-        }
         Err(error) if error.kind() == ProviderErrorKind::AlreadyExists => {
             // It exists although the plan did not see it (made without a refresh, or created
-            // since): adopt it rather than fail or create twice.
+            // since). It is taken only if an earlier run of this project created it, or the
+            // manifest or `import` says so and no other project marked it as its own.
             let name = planned.remote_name.clone().unwrap_or_default();
-            context
+            let found = context
                 .provider
                 .get(kind, &name)
                 .await
@@ -753,7 +746,29 @@ async fn create<P: Provider>(
                     doing: "create",
                     name: display.clone(),
                     source: error,
-                })?
+                })?;
+            let ours = earlier.as_ref().is_some_and(|(intent, since)| {
+                kinds::intent_covers(intent, since.as_deref(), &found)
+            });
+            let foreign = kinds::foreign_lineage(&found, &lineage).is_some();
+            if !ours && (!planned.may_adopt || foreign) {
+                // This run created nothing: its intent must not make the next plan take it.
+                context
+                    .store
+                    .update_async(|state| state.clear_intent(&change.addr))
+                    .await
+                    .map_err(StepError::State)?;
+                if kind == ResourceKind::Dataset && planned.upload.is_some() && !foreign {
+                    // The same content, uploaded by someone else: read it, never own it.
+                    record(context, change, planned, &body, &found, true).await?;
+                    if planned.wait {
+                        wait_ready(context, kind, &name, planned.timeouts.create).await?;
+                    }
+                    return Ok(kinds::id_of(&name).to_owned());
+                }
+                return Err(StepError::NotOurs { name: display });
+            }
+            found
         }
         Err(source) => {
             if source.kind() == ProviderErrorKind::Refused {
@@ -907,6 +922,11 @@ async fn delete<P: Provider>(
 ) -> Result<(), StepError> {
     let Some(prior) = &change.prior else { return Ok(()) };
     if change.action == Action::Forget || prior.ownership == Ownership::ReadOnly {
+        if prior.ownership == Ownership::Managed && keeps_outputs(change, prior) {
+            // The job went without fireform (or a run stopped after deleting it): what it kept
+            // is still its own.
+            record_kept_outputs(context, change, prior).await?;
+        }
         return forget(context, &change.addr, &prior.remote_name).await;
     }
     delete_object(context, change, prior).await
@@ -931,6 +951,11 @@ async fn delete_object<P: Provider>(
 ) -> Result<(), StepError> {
     let kind = change.addr.kind;
     let name = &prior.remote_name;
+    let keep_outputs = keeps_outputs(change, prior);
+    if keep_outputs {
+        // Remembered before the job goes, so that a run stopped in between still knows.
+        record_kept_outputs(context, change, prior).await?;
+    }
     context.provider.delete(kind, name).await.map_err(|source| StepError::Provider {
         doing: "delete",
         name: name.clone(),
@@ -938,23 +963,7 @@ async fn delete_object<P: Provider>(
     })?;
     let timeout = change.planned.as_ref().map_or(1800, |planned| planned.timeouts.delete);
     wait_gone(context, kind, name, timeout).await?;
-    // The manifest's `keepOutputs` when the resource is still in it, else the one applied.
-    let keep_outputs =
-        change.planned.as_ref().map_or(prior.keep_outputs, |planned| planned.keep_outputs);
     if keep_outputs {
-        // Remembered, so that applying the job again takes the kept output as its own.
-        let kept: Vec<&String> = prior.output_model.iter().chain(&prior.output_dataset).collect();
-        if !kept.is_empty() {
-            context
-                .store
-                .update_async(|state| {
-                    for output in kept {
-                        state.record_kept_output(output, &change.addr);
-                    }
-                })
-                .await
-                .map_err(StepError::State)?;
-        }
         return forget(context, &change.addr, name).await;
     }
     if let Some(model) = &prior.output_model {
@@ -974,6 +983,33 @@ async fn delete_object<P: Provider>(
         })?;
     }
     forget(context, &change.addr, name).await
+}
+
+/// The manifest's `keepOutputs` when the resource is still in it, else the one applied.
+fn keeps_outputs(change: &ResourceChange, prior: &Prior) -> bool {
+    change.planned.as_ref().map_or(prior.keep_outputs, |planned| planned.keep_outputs)
+}
+
+/// Remembers the outputs a job destroyed with `keepOutputs` leaves, so that applying the job
+/// again takes them as its own.
+async fn record_kept_outputs<P>(
+    context: &Context<'_, P>,
+    change: &ResourceChange,
+    prior: &Prior,
+) -> Result<(), StepError> {
+    let kept: Vec<&String> = prior.output_model.iter().chain(&prior.output_dataset).collect();
+    if kept.is_empty() {
+        return Ok(());
+    }
+    context
+        .store
+        .update_async(|state| {
+            for output in kept {
+                state.record_kept_output(output, &change.addr);
+            }
+        })
+        .await
+        .map_err(StepError::State)
 }
 
 async fn record<P>(
@@ -1027,6 +1063,11 @@ fn record_later<'a, P>(
         .iter()
         .filter_map(|field| values.get(*field)?.as_str().map(str::to_owned))
         .collect();
+    // Taken over (by `import`) from another project's state: the mark it carries is accepted.
+    let lineage = context.store.snapshot().lineage().to_owned();
+    if let Some(mark) = kinds::foreign_lineage(object, &lineage) {
+        values.insert("adoptedMark".to_owned(), Json::String(mark.to_owned()));
+    }
     let output_kept = change.action == Action::Read && !read_only;
     if output_kept {
         values.insert("outputKept".to_owned(), Json::Bool(true));

@@ -197,6 +197,39 @@ pub(crate) fn foreign_lineage<'a>(object: &'a Object, lineage: &str) -> Option<&
     (mark != lineage).then_some(mark)
 }
 
+/// How much earlier than its create's intent an object may say it was created and still be
+/// that create's: the server's and this machine's clocks differ.
+const CLOCK_SKEW: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Whether `object`, found where `addr` would be, is the one a create recorded in state's
+/// intents made: the intent names it (or, for a LoRA load, whose id the server picks, names
+/// nothing), and the object was not created well before the intent was recorded.
+pub(crate) fn created_by_intent(
+    state: &fireform_state::StateDocument,
+    addr: &fireform_core::ResourceAddr,
+    object: &Object,
+) -> bool {
+    state
+        .intent(addr)
+        .is_some_and(|intent| intent_covers(&intent, state.intent_since(addr).as_deref(), object))
+}
+
+/// Whether an intent to create `intent` (a full name, empty where the server picks the id),
+/// recorded at `since`, accounts for `object`; see [`created_by_intent`].
+pub(crate) fn intent_covers(intent: &str, since: Option<&str>, object: &Object) -> bool {
+    let name = object.get("name").and_then(Json::as_str).unwrap_or_default();
+    if !intent.is_empty() && intent != name {
+        return false;
+    }
+    let since = since.and_then(fireform_state::parse_rfc3339);
+    let created =
+        object.get("createTime").and_then(Json::as_str).and_then(fireform_state::parse_rfc3339);
+    match (since, created) {
+        (Some(since), Some(created)) => created + CLOCK_SKEW >= since,
+        _ => true,
+    }
+}
+
 /// The full name of an object of `kind` with `id`.
 pub(crate) fn remote_name(account: &str, kind: ResourceKind, id: &str) -> String {
     format!("accounts/{account}/{}/{id}", kind.collection())

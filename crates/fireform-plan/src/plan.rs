@@ -141,6 +141,23 @@ pub struct ResourceChange {
 }
 
 impl ResourceChange {
+    /// A change of `addr` with nothing else said yet: no reasons, fields or objects.
+    pub fn new(addr: ResourceAddr, action: Action) -> ResourceChange {
+        ResourceChange {
+            addr,
+            action,
+            reasons: Vec::new(),
+            note: None,
+            fields: Vec::new(),
+            prior: None,
+            planned: None,
+            deposed: Vec::new(),
+            drift: false,
+            cannot_tell: Vec::new(),
+            moved_from: None,
+        }
+    }
+
     /// Whether this entry changes the account or the state.
     pub fn is_change(&self) -> bool {
         self.action != Action::NoOp || !self.deposed.is_empty() || self.moved_from.is_some()
@@ -225,9 +242,9 @@ pub struct Planned {
     pub keep_outputs: bool,
     /// Wait until it is ready (READY, DEPLOYED, COMPLETED) before dependents start.
     pub wait: bool,
-    /// Whether an object found at create time (409) may be taken as this resource: its create
-    /// was recorded by an earlier run that stopped before recording the object, or the
-    /// manifest says `lifecycle.adopt`. Otherwise it is somebody else's and the step fails.
+    /// Whether an object found at create time (409) may be taken as this resource although no
+    /// earlier run recorded the intent to create it: the manifest says `lifecycle.adopt`, or
+    /// `fireform import` asked. Either way one marked by another project is refused.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub may_adopt: bool,
     /// Time limits, in seconds.

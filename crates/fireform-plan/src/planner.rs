@@ -125,6 +125,17 @@ fn pending_moves(
             ));
             continue;
         }
+        if let Some((other, _)) = moves.iter().find(|(_, target)| target == to) {
+            problems.push((
+                to.clone(),
+                format!(
+                    "`moved` documents move both `{other}` and `{from}` here, and both are \
+                     recorded in state; one object has one address: remove one with \
+                     `fireform state rm`"
+                ),
+            ));
+            continue;
+        }
         moves.push((from.clone(), to.clone()));
     }
     if problems.is_empty() { Ok(moves) } else { Err(PlanError { problems }) }
@@ -173,19 +184,7 @@ fn plan_moved(input: PlanInput<'_>, options: &PlanOptions) -> Result<Plan, PlanE
                 }
             }
         } else {
-            ResourceChange {
-                addr: addr.clone(),
-                action: Action::NoOp,
-                reasons: Vec::new(),
-                note: None,
-                fields: Vec::new(),
-                prior: None,
-                planned: None,
-                deposed: Vec::new(),
-                drift: false,
-                cannot_tell: Vec::new(),
-                moved_from: None,
-            }
+            ResourceChange::new(addr.clone(), Action::NoOp)
         };
         if selected.contains(addr) {
             change.deposed = recorded.map(deposed_of).unwrap_or_default();
@@ -246,7 +245,7 @@ fn plan_moved(input: PlanInput<'_>, options: &PlanOptions) -> Result<Plan, PlanE
     }));
 
     problems.extend(shared_objects(&changes, input.state));
-    problems.extend(foreign_marks(&changes, input.observed, input.state));
+    problems.extend(foreign_marks(&changes, input.observed, input.state, &options.adopt));
     if !problems.is_empty() {
         return Err(PlanError { problems });
     }
@@ -270,6 +269,21 @@ pub fn plan_destroy(
     targets: &[ResourceAddr],
     excludes: &[ResourceAddr],
 ) -> Result<Plan, PlanError> {
+    // Addresses given as the manifests name them, where a `moved` document renames one that
+    // state still records under its old address.
+    let moves = match manifest {
+        Some(manifest) => pending_moves(manifest, state)?,
+        None => Vec::new(),
+    };
+    let recorded_as = |addr: &ResourceAddr| -> ResourceAddr {
+        moves
+            .iter()
+            .find(|(_, to)| to == addr)
+            .map_or_else(|| addr.clone(), |(from, _)| from.clone())
+    };
+    let targets: Vec<ResourceAddr> = targets.iter().map(recorded_as).collect();
+    let excludes: Vec<ResourceAddr> = excludes.iter().map(recorded_as).collect();
+    let (targets, excludes) = (targets.as_slice(), excludes.as_slice());
     // Dependencies as recorded, and as the manifests declare them now.
     let mut needs: BTreeMap<&ResourceAddr, BTreeSet<&ResourceAddr>> = BTreeMap::new();
     for resource in state.resources() {
@@ -332,7 +346,7 @@ pub fn plan_destroy(
         }
         (targets.is_empty() || targets.contains(addr)) && !excludes.contains(addr)
     }));
-    problems.extend(foreign_marks(&changes, observed, state));
+    problems.extend(foreign_marks(&changes, observed, state, &[]));
     if !problems.is_empty() {
         return Err(PlanError { problems });
     }
@@ -361,7 +375,10 @@ fn leftover_intents(
         if state.resource(&addr).is_some() || !selected(&addr) {
             continue;
         }
-        let object = (!name.is_empty()).then(|| observed.find(addr.kind, &name)).flatten();
+        let object = (!name.is_empty())
+            .then(|| observed.find(addr.kind, &name))
+            .flatten()
+            .filter(|object| kinds::created_by_intent(state, &addr, object));
         let (action, reason, prior) = match object {
             Some(object) => (
                 Action::Delete,
@@ -370,7 +387,8 @@ fn leftover_intents(
             ),
             None => (
                 Action::Forget,
-                "a create was started and never reached the account; only its note in state goes",
+                "a create was started and did not reach the account (an object of that name, if \
+                 any, is older and not this project's); only its note in state goes",
                 Prior {
                     id: kinds::id_of(&name).to_owned(),
                     remote_name: name.clone(),
@@ -382,17 +400,9 @@ fn leftover_intents(
             ),
         };
         changes.push(ResourceChange {
-            addr,
-            action,
             reasons: vec![reason.to_owned()],
-            note: None,
-            fields: Vec::new(),
             prior: Some(prior),
-            planned: None,
-            deposed: Vec::new(),
-            drift: false,
-            cannot_tell: Vec::new(),
-            moved_from: None,
+            ..ResourceChange::new(addr, action)
         });
     }
     changes
@@ -453,13 +463,20 @@ fn shared_objects(
 
 /// The changes that would change or delete an object another fireform project marked as its
 /// own (deployments carry the lineage of the state that created them).
+/// An object `import`ed (`imported`) is taken with its mark, which its record then keeps as
+/// accepted (`values.adoptedMark`).
 fn foreign_marks(
     changes: &[ResourceChange],
     observed: &Observed,
     state: &StateDocument,
+    imported: &[ResourceAddr],
 ) -> Vec<(ResourceAddr, String)> {
     let mut problems = Vec::new();
-    for change in changes {
+    for change in changes.iter().filter(|change| !imported.contains(&change.addr)) {
+        let accepted = state
+            .resource(&change.addr)
+            .and_then(|recorded| recorded.values.get("adoptedMark"))
+            .and_then(Json::as_str);
         if !matches!(
             change.action,
             Action::Update | Action::Replace | Action::Adopt | Action::Delete
@@ -471,16 +488,22 @@ fn foreign_marks(
             let Some(object) = observed.find(change.addr.kind, &prior.remote_name) else {
                 continue;
             };
-            if let Some(mark) = kinds::foreign_lineage(object, state.lineage()) {
+            if let Some(mark) = kinds::foreign_lineage(object, state.lineage())
+                && accepted != Some(mark)
+            {
                 problems.push((
                     change.addr.clone(),
                     format!(
                         "`{}` belongs to another fireform project: it is marked with that \
                          project's state lineage `{mark}` (annotation `{}`), and this state's \
-                         lineage is `{}`; fireform will not change, adopt or delete it",
+                         lineage is `{}`; fireform will not change, adopt or delete it. If it \
+                         is this project's own (its state was lost), or that project let it \
+                         go, take it explicitly with `fireform import {} {}`",
                         prior.remote_name,
                         kinds::LINEAGE_ANNOTATION,
-                        state.lineage()
+                        state.lineage(),
+                        change.addr,
+                        prior.id
                     ),
                 ));
             }
@@ -516,17 +539,10 @@ pub fn plan_refresh_only(account: &str, state: &StateDocument, observed: &Observ
         let prior = prior_of(recorded);
         match observed.find(recorded.kind(), &recorded.remote_name) {
             None => changes.push(ResourceChange {
-                addr: recorded.addr().clone(),
-                action: Action::Forget,
                 reasons: vec!["it no longer exists in the account".to_owned()],
-                note: None,
-                fields: Vec::new(),
                 prior: Some(prior),
-                planned: None,
-                deposed: Vec::new(),
                 drift: true,
-                cannot_tell: Vec::new(),
-                moved_from: None,
+                ..ResourceChange::new(recorded.addr().clone(), Action::Forget)
             }),
             Some(object) => {
                 let fields: Vec<String> = recorded.spec.keys().cloned().collect();
@@ -538,10 +554,7 @@ pub fn plan_refresh_only(account: &str, state: &StateDocument, observed: &Observ
                     continue;
                 }
                 changes.push(ResourceChange {
-                    addr: recorded.addr().clone(),
-                    action: Action::Refresh,
                     reasons: vec!["changed outside fireform".to_owned()],
-                    note: None,
                     fields: differences
                         .into_iter()
                         .map(|difference| FieldChange {
@@ -553,11 +566,7 @@ pub fn plan_refresh_only(account: &str, state: &StateDocument, observed: &Observ
                         })
                         .collect(),
                     prior: Some(prior),
-                    planned: None,
-                    deposed: Vec::new(),
-                    drift: false,
-                    cannot_tell: Vec::new(),
-                    moved_from: None,
+                    ..ResourceChange::new(recorded.addr().clone(), Action::Refresh)
                 });
             }
         }
@@ -680,24 +689,15 @@ fn plan_resource(
 ) -> Result<ResourceChange, String> {
     let addr = &resource.addr;
     let mut change = ResourceChange {
-        addr: addr.clone(),
-        action: Action::NoOp,
-        reasons: Vec::new(),
-        note: None,
-        fields: Vec::new(),
         prior: recorded
             .map(prior_of)
             .or_else(|| current.map(|object| prior_from_object(addr.kind, object))),
-        planned: None,
-        deposed: Vec::new(),
-        drift: false,
-        cannot_tell: Vec::new(),
-        moved_from: None,
+        ..ResourceChange::new(addr.clone(), Action::NoOp)
     };
     let mut planned = planned_of(input.graph, resource, desired);
     let intent = input.state.intent(addr);
     let adopt = resource.lifecycle.adopt || options.adopt.contains(addr);
-    planned.may_adopt = intent.is_some() || adopt;
+    planned.may_adopt = adopt;
 
     if desired.ownership == Ownership::ReadOnly
         || (recorded.is_some_and(is_read_only) && current.is_some())
@@ -758,8 +758,7 @@ fn plan_resource(
     // An object that is not in state is fireform's own only if it recorded the create first.
     if recorded.is_none() {
         let name = current.get("name").and_then(Json::as_str).unwrap_or_default();
-        let created_here =
-            intent.as_deref().is_some_and(|intent| intent.is_empty() || intent == name);
+        let created_here = kinds::created_by_intent(input.state, addr, current);
         if !created_here && !adopt {
             if addr.kind == ResourceKind::Dataset && desired.upload.is_some() {
                 // The same content, uploaded by someone else: the same dataset, shared.
@@ -815,6 +814,14 @@ fn plan_resource(
     // reason to replace anything: such immutable fields are left as they are, and shown.
     fields.retain(|field| {
         if !field.forces_replace {
+            return true;
+        }
+        // A value the manifest changed since the last apply is a replacement asked for,
+        // whatever the account says now.
+        let applied = recorded.and_then(|recorded| kinds::lookup(&recorded.spec, &field.path));
+        let edited = recorded.is_some()
+            && field.after.as_ref().is_none_or(|after| !diff::equivalent(after, applied.as_ref()));
+        if edited {
             return true;
         }
         let unknown = match &field.before {
@@ -1094,7 +1101,8 @@ fn reconcile_outputs(
         change.reasons = vec![format!(
             "its output model `{model}` was kept when the job was destroyed \
              (`lifecycle.keepOutputs`): it is recorded as this job's output, and the job is \
-             not run again (`--replace` trains it again)"
+             not run again (to train it again, delete the model or give the job another \
+             `outputModel`)"
         )];
         if let Some(planned) = change.planned.as_mut() {
             planned.wait = false;
@@ -1209,17 +1217,11 @@ fn removal(recorded: &ResourceState, observed: &Observed) -> ResourceChange {
         (Action::Delete, Vec::new())
     };
     ResourceChange {
-        addr: recorded.addr().clone(),
-        action,
         reasons,
-        note: None,
-        fields: Vec::new(),
         prior: Some(prior_of(recorded)),
-        planned: None,
         deposed: deposed_of(recorded),
         drift: gone && !read_only,
-        cannot_tell: Vec::new(),
-        moved_from: None,
+        ..ResourceChange::new(recorded.addr().clone(), action)
     }
 }
 

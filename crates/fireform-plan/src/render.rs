@@ -26,8 +26,11 @@ pub fn render(plan: &Plan) -> String {
         }
         out.push('\n');
     }
-    let unknown: Vec<_> =
-        plan.changes.iter().flat_map(|c| c.cannot_tell.iter().map(move |u| (&c.addr, u))).collect();
+    let unknown: Vec<_> = plan
+        .changes
+        .iter()
+        .flat_map(|change| change.cannot_tell.iter().map(move |field| (&change.addr, field)))
+        .collect();
     if !unknown.is_empty() {
         out.push_str("Cannot tell (left as they are, never replaced for it):\n");
         for (addr, field) in unknown {

@@ -207,6 +207,12 @@ impl StateDocument {
         Some(entry.get("remoteName").and_then(Value::as_str).unwrap_or_default().to_owned())
     }
 
+    /// When the intent of `addr` was recorded (RFC 3339), if it was.
+    pub fn intent_since(&self, addr: &ResourceAddr) -> Option<String> {
+        let entry = self.extra.get(INTENTS)?.get(addr.to_string())?;
+        entry.get("since").and_then(Value::as_str).map(str::to_owned)
+    }
+
     /// Records that `addr` is about to be created as `remote_name` (empty where the server
     /// picks the id). Save it before sending the create.
     pub fn record_intent(&mut self, addr: &ResourceAddr, remote_name: &str) {

@@ -25,7 +25,7 @@ pub use error::{DocumentError, Error};
 pub use local::{LocalBackend, STATE_DIR, STATE_FILE, default_state_path};
 pub use lock::{Holder, LockInfo, hostname, random_id};
 pub use store::{Saving, StateStore};
-pub use time::{format_rfc3339, now_rfc3339};
+pub use time::{format_rfc3339, now_rfc3339, parse_rfc3339};
 
 /// The version of fireform, recorded in state documents and locks.
 pub const FIREFORM_VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -40,8 +40,14 @@ pub(crate) struct Args {
 
     /// Carry out exactly this saved plan (from `fireform plan --out FILE`); refused when the
     /// state has changed since it was made.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["targets", "excludes", "replace", "refresh_only"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["targets", "excludes", "replace", "refresh_only", "refresh"])]
     plan: Option<PathBuf>,
+
+    /// Carry out a plan that replaces, recreates or forgets most of the project only because
+    /// of what the account reported. Without it such a plan needs a typed "yes", even with
+    /// `--auto-approve`: one odd reply must not tear a project down.
+    #[arg(long)]
+    trust_refresh: bool,
 }
 
 /// How changes are carried out.
@@ -56,10 +62,8 @@ pub(crate) struct RunArgs {
     #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..))]
     pub(crate) parallelism: u16,
 
-    /// Carry out a plan that replaces, recreates or forgets most of the project only because
-    /// of what the account reported. Without it such a plan needs a typed "yes", even with
-    /// `--auto-approve`: one odd reply must not tear a project down.
-    #[arg(long)]
+    /// Set by the commands that take `--trust-refresh` (apply, refresh).
+    #[arg(skip)]
     pub(crate) trust_refresh: bool,
 }
 
@@ -129,6 +133,7 @@ pub(crate) fn run(args: &Args, output: &Output) -> anyhow::Result<ExitStatus> {
         // A saved plan was reviewed when it was saved.
         let run = RunArgs {
             auto_approve: args.run.auto_approve || args.plan.is_some(),
+            trust_refresh: args.trust_refresh,
             ..args.run.clone()
         };
         let provider = &connection.provider;

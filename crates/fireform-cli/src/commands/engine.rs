@@ -106,18 +106,12 @@ impl Project {
     /// The state file: `--state`, the project file's `state`, or the default. A location
     /// that looks like a URL is refused, never written as a local path.
     pub(crate) fn state_path(&self) -> anyhow::Result<PathBuf> {
-        let (given, path) = match (&self.args.state, &self.file.state) {
-            (Some(path), _) => ("--state", path.clone()),
-            (None, Some(path)) => ("the project file's `state`", self.dir.join(path)),
+        let (given, location) = match (&self.args.state, &self.file.state) {
+            (Some(path), _) => ("--state", path),
+            (None, Some(path)) => ("the project file's `state`", path),
             (None, None) => return Ok(default_state_path(&self.dir)),
         };
-        let text = self
-            .args
-            .state
-            .as_ref()
-            .or(self.file.state.as_ref())
-            .map(|path| path.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let text = location.to_string_lossy();
         if let Some(scheme) = url_scheme(&text) {
             bail!(Hinted {
                 message: format!(
@@ -128,7 +122,8 @@ impl Project {
                 ],
             });
         }
-        Ok(path)
+        // A `--state` path is taken as given; the project file's is relative to the project.
+        Ok(if self.args.state.is_some() { location.clone() } else { self.dir.join(location) })
     }
 
     fn endpoint(&self) -> String {

@@ -16,8 +16,9 @@ use crate::output::{Hinted, Output};
 /// The resource must be declared in the manifests and the object must be the one it
 /// describes: for most kinds the id is the manifest name (or, for datasets, the content id);
 /// for a LoRA addon, ID is the deployed-model id the server chose. Nothing in the account
-/// changes; the next plan shows any fields that differ. fireform also adopts such objects on
-/// its own when it plans, so import is mainly for LoRA addons and for rebuilding lost state.
+/// changes; the next plan shows any fields that differ. fireform never takes an object it did
+/// not create on its own: import is how to manage one made by hand, one whose state was lost,
+/// or (explicitly) a deployment marked as another fireform project's.
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Examples:\n  fireform import deployment/shared-base shared-base\n  fireform import lora-addon/support-v1 support-v1-3fa2b9c1"

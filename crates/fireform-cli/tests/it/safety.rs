@@ -371,8 +371,16 @@ fn a_deployment_another_project_owns_is_neither_adopted_nor_changed() {
     let other_state =
         std::fs::read_to_string(other.path().join(".fireform/state.json")).unwrap_or_default();
     assert!(!other_state.contains("deployment/shared-base"), "{other_state}");
-
     context.fireform(&["plan", "--detailed-exitcode"]).expect(0);
+
+    // Taken explicitly, one object by name: the mark is accepted and the project manages it.
+    let import =
+        context.fireform_in(other.path(), &["import", "deployment/shared-base", "shared-base"]);
+    import.expect(0);
+    assert!(import.stderr.contains("Import complete!"), "{}", import.render());
+    let plan = context.fireform_in(other.path(), &["plan", "--detailed-exitcode"]);
+    plan.expect(2);
+    assert!(plan.stdout.contains("maxReplicaCount: 1 -> 2"), "{}", plan.render());
 }
 
 // 8. Crash recovery still adopts what fireform created.

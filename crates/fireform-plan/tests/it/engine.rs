@@ -898,3 +898,145 @@ async fn a_create_interrupted_before_its_record_is_cleaned_up_once_nothing_decla
     assert!(project.store().snapshot().intents().is_empty());
     assert!(!project.plan().await.has_changes());
 }
+
+#[tokio::test]
+async fn a_kept_output_survives_its_job_going_outside_fireform_and_is_taken_back() {
+    let project = Project::new(&QUICKSTART.replace("  epochs: 1\n", KEEP_OUTPUTS));
+    project.converge().await;
+    // The job goes behind fireform's back (or a run stopped right after deleting it).
+    project
+        .provider
+        .delete(
+            ResourceKind::SupervisedFineTuningJob,
+            "accounts/acme/supervisedFineTuningJobs/support-v1",
+        )
+        .await
+        .unwrap();
+    let destroy = plan_destroy_of(&project).await;
+    assert!(project.apply(&destroy).await.is_success());
+    assert!(project.provider.models.borrow().contains(OUTPUT_MODEL), "kept");
+    let state = project.store().snapshot();
+    assert_eq!(
+        state.kept_output(OUTPUT_MODEL),
+        Some(addr("supervised-fine-tuning-job/support-v1"))
+    );
+    // Applied again: the kept model is the job's own, read rather than trained over.
+    project.provider.log.borrow_mut().clear();
+    let plan = project.plan().await;
+    let change = plan.change(&addr("supervised-fine-tuning-job/support-v1")).unwrap();
+    assert_eq!(change.action, Action::Read, "{}", render(&plan));
+    assert!(project.apply(&plan).await.is_success());
+    let log = project.provider.log();
+    assert!(
+        !log.iter()
+            .any(|line| line.contains("supervised-fine-tuning-job") && line.starts_with("create")),
+        "{log:?}"
+    );
+    assert!(!project.plan().await.has_changes(), "{}", render(&project.plan().await));
+    assert_eq!(project.store().snapshot().kept_output(OUTPUT_MODEL), None);
+}
+
+async fn plan_destroy_of(project: &Project) -> Plan {
+    let manifest = project.manifest();
+    let state = project.store().snapshot();
+    let observed = refresh(&project.provider, &kinds_to_refresh(Some(&manifest), &state), false)
+        .await
+        .unwrap();
+    plan_destroy("acme", Some(&manifest), &state, &observed, &[], &[]).unwrap()
+}
+
+#[tokio::test]
+async fn an_edited_immutable_field_is_replaced_even_when_the_account_does_not_say() {
+    let project = Project::new(QUICKSTART);
+    project.converge().await;
+    project.provider.set_field(
+        ResourceKind::Deployment,
+        "shared-base",
+        "acceleratorType",
+        json!("NVIDIA_FROM_THE_FUTURE"),
+    );
+    project.write(
+        "main.yaml",
+        &QUICKSTART
+            .replace("acceleratorType: NVIDIA_H100_80GB", "acceleratorType: NVIDIA_A100_80GB"),
+    );
+    let plan = project.plan().await;
+    let change = plan.change(&addr("deployment/shared-base")).unwrap();
+    assert_eq!(change.action, Action::Replace, "{}", render(&plan));
+    assert!(change.cannot_tell.is_empty());
+    assert!(!change.drift, "the manifests asked for it");
+}
+
+#[tokio::test]
+async fn an_object_older_than_the_intent_is_not_taken_for_its_create() {
+    let project = Project::new(QUICKSTART);
+    let mut body = serde_json::Map::new();
+    body.insert("baseModel".into(), json!("accounts/fireworks/models/llama-v3p1-8b-instruct"));
+    body.insert("createTime".into(), json!("2020-01-01T00:00:00Z"));
+    project.provider.create(ResourceKind::Deployment, Some("shared-base"), body).await.unwrap();
+    project.provider.set_field(
+        ResourceKind::Deployment,
+        "shared-base",
+        "createTime",
+        json!("2020-01-01T00:00:00Z"),
+    );
+    project
+        .store()
+        .update(|state| {
+            state.record_intent(
+                &addr("deployment/shared-base"),
+                "accounts/acme/deployments/shared-base",
+            );
+        })
+        .unwrap();
+    let error = project.try_plan_with(&PlanOptions::default()).await.unwrap_err().to_string();
+    assert!(error.contains("fireform import deployment/shared-base shared-base"), "{error}");
+}
+
+#[tokio::test]
+async fn moves_follow_chains_and_refuse_two_records_for_one_address() {
+    let project = Project::new(QUICKSTART);
+    project.converge().await;
+    let renamed =
+        QUICKSTART.replace("name: support-v1\nspec:\n  model:", "name: support\nspec:\n  model:");
+    assert_ne!(renamed, QUICKSTART);
+    project.write(
+        "main.yaml",
+        &format!(
+            "{renamed}---\nmoved:\n  from: lora-addon/support-v1\n  to: lora-addon/middle\n---\n\
+             moved:\n  from: lora-addon/middle\n  to: lora-addon/support\n"
+        ),
+    );
+    let plan = project.plan().await;
+    let change = plan.change(&addr("lora-addon/support")).unwrap();
+    assert_eq!(change.moved_from, Some(addr("lora-addon/support-v1")));
+    assert_eq!(change.action, Action::NoOp);
+    assert!(render(&plan).contains("lora-addon/support (moved from lora-addon/support-v1)"));
+    // Destroy excluding the new address keeps the load recorded under the old one.
+    let manifest = project.manifest();
+    let state = project.store().snapshot();
+    let observed = refresh(&project.provider, &kinds_to_refresh(Some(&manifest), &state), false)
+        .await
+        .unwrap();
+    let destroy = plan_destroy(
+        "acme",
+        Some(&manifest),
+        &state,
+        &observed,
+        &[],
+        &[addr("lora-addon/support")],
+    )
+    .unwrap();
+    assert!(destroy.changes.iter().all(|c| c.addr.to_string() != "lora-addon/support-v1"));
+    assert!(destroy.changes.iter().all(|c| c.addr.kind != ResourceKind::Deployment));
+    // Both old addresses recorded and both moved to one: refused.
+    project
+        .store()
+        .update(|state| {
+            let copy = state.resource(&addr("lora-addon/support-v1")).unwrap().clone();
+            state.upsert(copy.readdressed(addr("lora-addon/middle")));
+        })
+        .unwrap();
+    let error = project.try_plan_with(&PlanOptions::default()).await.unwrap_err().to_string();
+    assert!(error.contains("`moved` documents move both"), "{error}");
+}
