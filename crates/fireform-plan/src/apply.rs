@@ -732,14 +732,21 @@ async fn create<P: Provider>(
             // It exists although the plan did not see it (made without a refresh, or created
             // since). It is taken only if an earlier run of this project created it, or the
             // manifest or `import` says so and no other project marked it as its own.
-            let name = planned.remote_name.clone().unwrap_or_default();
-            let found = context
-                .provider
-                .get(kind, &name)
-                .await
+            let found = match &planned.remote_name {
+                Some(name) => context.provider.get(kind, name).await,
+                // A LoRA load (the server picks its id): the load of this model on this
+                // deployment.
+                None => context.provider.list(kind).await.map(|loads| {
+                    loads.into_iter().find(|load| {
+                        load.get("model") == body.get("model")
+                            && load.get("deployment") == body.get("deployment")
+                    })
+                }),
+            };
+            let found = found
                 .map_err(|source| StepError::Provider {
                     doing: "read",
-                    name: name.clone(),
+                    name: display.clone(),
                     source,
                 })?
                 .ok_or(StepError::Provider {
@@ -747,6 +754,7 @@ async fn create<P: Provider>(
                     name: display.clone(),
                     source: error,
                 })?;
+            let name = found.get("name").and_then(Json::as_str).unwrap_or_default().to_owned();
             let ours = earlier.as_ref().is_some_and(|(intent, since)| {
                 kinds::intent_covers(intent, since.as_deref(), &found)
             });
