@@ -154,6 +154,15 @@ impl StateDocument {
         crate::FIREFORM_VERSION.clone_into(&mut self.fireform_version);
     }
 
+    /// Takes everything from `other` (lineage, resources, intents) but keeps the serial going
+    /// up from the greater of the two, so that the next save is accepted where either was
+    /// stored: for `state push` and `state migrate`, which the caller checks first.
+    pub fn replace_with(&mut self, other: StateDocument) {
+        let serial = self.serial.max(other.serial);
+        *self = other;
+        self.serial = serial;
+    }
+
     /// The record of the resource at `addr`, if it is managed.
     pub fn resource(&self, addr: &ResourceAddr) -> Option<&ResourceState> {
         self.resources.get(addr)

@@ -117,6 +117,28 @@ pub enum Error {
         /// The lineage this run tried to write.
         writing: String,
     },
+    /// A remote store (object storage, a database) failed, or answered what it should not.
+    #[error("failed to {action} `{location}`")]
+    Remote {
+        /// What was being done (`read the state`, `take the lock`, …).
+        action: &'static str,
+        /// The state location, e.g. `s3://bucket/key`.
+        location: String,
+        /// What went wrong, credentials left out.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A store that does not honour the conditional writes the lock and the saves rely on.
+    #[error(
+        "`{location}` does not honour conditional writes ({detail}); fireform refuses to keep \
+         state there, since two runs could both believe they hold the lock"
+    )]
+    Unsafe {
+        /// The state location.
+        location: String,
+        /// What the probe saw.
+        detail: String,
+    },
     /// A save of the state failed; every change it carried reports the same error.
     #[error(transparent)]
     Save(std::sync::Arc<Error>),

@@ -34,6 +34,19 @@ pub struct LockInfo {
 }
 
 impl LockInfo {
+    /// Whether the holder is known to be running or gone, as far as this host can tell: only a
+    /// holder on this host can be looked up (by pid); any other is [`Holder::Unknown`].
+    pub fn liveness_here(&self) -> Holder {
+        if self.host != hostname() {
+            return Holder::Unknown;
+        }
+        match pid_alive(self.pid) {
+            Some(true) => Holder::Running,
+            Some(false) => Holder::Gone,
+            None => Holder::Unknown,
+        }
+    }
+
     /// Describes a lock about to be taken by this process for `command` (e.g. `fireform apply`),
     /// with a fresh random id, this process's pid, host and user, and the current time.
     pub fn new(command: impl Into<String>) -> LockInfo {

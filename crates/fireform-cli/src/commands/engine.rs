@@ -12,12 +12,13 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
+use fireform_backends::Location;
 use fireform_client::{ApiKey, Client, ClientConfig};
 use fireform_core::ResourceAddr;
 use fireform_emulator::{DEFAULT_ACCOUNT, DEFAULT_API_KEY, EmulatorConfig, EmulatorHandle};
 use fireform_plan::{Event, Verb};
 use fireform_provider::FireworksProvider;
-use fireform_state::{LocalBackend, LockInfo, StateStore, default_state_path};
+use fireform_state::{Backend, LockInfo, StateDocument, StateStore, default_state_path};
 use serde::Deserialize;
 
 use crate::output::{Hinted, Output};
@@ -38,10 +39,11 @@ pub(crate) struct EngineArgs {
     #[arg(long, value_name = "URL|local")]
     pub(crate) endpoint: Option<String>,
 
-    /// The state file. Default: the project file's `state`, then `.fireform/state.json` in the
-    /// project directory.
-    #[arg(long, value_name = "PATH")]
-    pub(crate) state: Option<PathBuf>,
+    /// Where the state is: a file path, `s3://BUCKET/KEY` or `postgres://…`. Default:
+    /// `FIREFORM_STATE`, the project file's `state`, then `.fireform/state.json` in the project
+    /// directory.
+    #[arg(long, value_name = "LOCATION")]
+    pub(crate) state: Option<String>,
 
     /// How long to wait for the state lock held by another run, e.g. `30s` (default: fail at
     /// once, naming the holder).
@@ -57,8 +59,9 @@ pub(crate) struct ProjectFile {
     endpoint: Option<String>,
     /// The Fireworks account id.
     account: Option<String>,
-    /// The state file, relative to the project directory.
-    state: Option<PathBuf>,
+    /// The state location: a path relative to the project directory, `s3://BUCKET/KEY` or
+    /// `postgres://…`.
+    state: Option<String>,
 }
 
 impl ProjectFile {
@@ -103,27 +106,46 @@ impl Project {
         Ok(Project { dir: dir.to_path_buf(), file: ProjectFile::read(dir)?, args: args.clone() })
     }
 
-    /// The state file: `--state`, the project file's `state`, or the default. A location
-    /// that looks like a URL is refused, never written as a local path.
-    pub(crate) fn state_path(&self) -> anyhow::Result<PathBuf> {
-        let (given, location) = match (&self.args.state, &self.file.state) {
-            (Some(path), _) => ("--state", path),
-            (None, Some(path)) => ("the project file's `state`", path),
-            (None, None) => return Ok(default_state_path(&self.dir)),
+    /// Where the state is: `--state`, `FIREFORM_STATE`, the project file's `state`, or the
+    /// default file. A path, `s3://BUCKET/KEY` or `postgres://…`; anything else that looks like
+    /// a URL is refused, never written as a local path.
+    pub(crate) fn state_location(&self) -> anyhow::Result<Location> {
+        let from_env =
+            std::env::var("FIREFORM_STATE").ok().filter(|value| !value.trim().is_empty());
+        let (given, text, base) = match (&self.args.state, from_env, &self.file.state) {
+            // Paths from the command line or the environment are relative to where it runs;
+            // the project file's to the project.
+            (Some(state), _, _) => ("--state", state.clone(), PathBuf::new()),
+            (None, Some(state), _) => ("FIREFORM_STATE", state, PathBuf::new()),
+            (None, None, Some(state)) => {
+                ("the project file's `state`", state.clone(), self.dir.clone())
+            }
+            (None, None, None) => return Ok(Location::Local(default_state_path(&self.dir))),
         };
-        let text = location.to_string_lossy();
-        if let Some(scheme) = url_scheme(&text) {
-            bail!(Hinted {
-                message: format!(
-                    "unsupported state location `{text}` (from {given}): this version of fireform keeps state in a local file, and `{scheme}:` is not a scheme it supports"
-                ),
+        Location::parse(&text, &base).map_err(|error| {
+            Hinted {
+                message: format!("{error} (from {given})"),
+                hints: vec![format!(
+                    "a state location is a file path (e.g. `.fireform/state.json`), {}",
+                    "`s3://BUCKET/KEY` or `postgres://HOST/DATABASE`"
+                )],
+            }
+            .into()
+        })
+    }
+
+    /// The backend of the state location.
+    pub(crate) fn backend(&self) -> anyhow::Result<Box<dyn Backend>> {
+        let location = self.state_location()?;
+        location.open(&|name| std::env::var(name).ok()).map_err(|error| {
+            Hinted {
+                message: format!("cannot use the state location `{}`: {error}", location.display()),
                 hints: vec![
-                    "give a file path, e.g. `.fireform/state.json` (write a file name with a colon as `./NAME`)".to_owned(),
+                    "see README's \"State\" section for the settings each backend reads".to_owned(),
                 ],
-            });
-        }
-        // A `--state` path is taken as given; the project file's is relative to the project.
-        Ok(if self.args.state.is_some() { location.clone() } else { self.dir.join(location) })
+            }
+            .into()
+        })
     }
 
     fn endpoint(&self) -> String {
@@ -139,26 +161,39 @@ impl Project {
 
     /// Opens and locks the state for `command` (e.g. `apply`).
     pub(crate) fn open_state(&self, command: &str) -> anyhow::Result<StateStore> {
-        let backend = LocalBackend::new(self.state_path()?);
+        let backend = self.backend()?;
+        let described = backend.describe();
         let lock = LockInfo::new(format!("fireform {command}"));
-        StateStore::open(Box::new(backend), lock, self.args.lock_timeout).map_err(|error| {
-            let message = error.to_string();
-            anyhow::Error::new(error).context(if message.contains("locked") {
-                "the state is locked by another run"
+        StateStore::open(backend, lock, self.args.lock_timeout).map_err(|error| {
+            let locked = matches!(error, fireform_state::Error::Locked { .. });
+            anyhow::Error::new(error).context(if locked {
+                format!("the state ({described}) is locked by another run")
             } else {
-                "failed to open the state"
+                format!("failed to open the state ({described})")
             })
         })
+    }
+
+    /// Reads the state without locking it (`plan --lock=false`, `state pull`).
+    pub(crate) fn read_state(&self) -> anyhow::Result<StateDocument> {
+        let backend = self.backend()?;
+        let document = backend
+            .load()
+            .with_context(|| format!("failed to read the state ({})", backend.describe()))?;
+        Ok(document.unwrap_or_default())
     }
 
     /// Connects to the account (starting the embedded control plane for `local`).
     pub(crate) async fn connect(&self) -> anyhow::Result<Connection> {
         let endpoint = self.endpoint();
         if endpoint == LOCAL_ENDPOINT {
-            let state_dir = self
-                .state_path()?
-                .parent()
-                .map_or_else(|| self.dir.join(".fireform"), Path::to_path_buf);
+            // Beside a local state file; in the project for a remote state.
+            let state_dir = match self.state_location()? {
+                Location::Local(path) => {
+                    path.parent().map_or_else(|| self.dir.join(".fireform"), Path::to_path_buf)
+                }
+                _ => self.dir.join(fireform_state::STATE_DIR),
+            };
             create_private_dir(&state_dir)?;
             let data_dir = state_dir.join("local");
             let config =
@@ -198,17 +233,6 @@ impl Project {
         let provider = FireworksProvider::new(client, &config)?;
         Ok(Connection { provider, _emulator: None, description })
     }
-}
-
-/// The scheme of a location that looks like a URL (`s3://…`, `postgres://…`, `gs:/x`), if it
-/// does: letters, digits, `+`, `-` or `.` (at least two, so a drive letter is not one) then `:`.
-fn url_scheme(location: &str) -> Option<&str> {
-    let (scheme, _) = location.split_once(':')?;
-    let mut chars = scheme.chars();
-    let valid = chars.next().is_some_and(|first| first.is_ascii_alphabetic())
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-        && scheme.len() >= 2;
-    valid.then_some(scheme)
 }
 
 /// Creates `dir` (and its parents) readable only by the user, as the state directory must be.
@@ -358,18 +382,6 @@ fn capitalise(text: &str) -> String {
 mod tests {
     use super::*;
     use crate::output::ColorChoice;
-
-    #[test]
-    fn url_like_state_locations_are_recognised() {
-        assert_eq!(url_scheme("s3://bucket/key"), Some("s3"));
-        assert_eq!(url_scheme("postgres://db/x"), Some("postgres"));
-        assert_eq!(url_scheme("gs:/bucket"), Some("gs"));
-        assert_eq!(url_scheme("git+ssh://x"), Some("git+ssh"));
-        assert_eq!(url_scheme(".fireform/state.json"), None);
-        assert_eq!(url_scheme("./s3:/bucket"), None);
-        assert_eq!(url_scheme("C:/state.json"), None);
-        assert_eq!(url_scheme("/abs/path:x"), None);
-    }
 
     #[test]
     fn live_line_lists_running_steps_and_fits() {

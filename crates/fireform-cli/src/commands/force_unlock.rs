@@ -1,7 +1,5 @@
 //! `fireform force-unlock`: remove a state lock left by a run that died.
 
-use fireform_state::{Backend as _, LocalBackend};
-
 use crate::commands::engine::{EngineArgs, Project};
 use crate::exit::ExitStatus;
 use crate::output::Output;
@@ -26,7 +24,7 @@ pub(crate) struct Args {
 
 pub(crate) fn run(args: &Args, output: &Output) -> anyhow::Result<ExitStatus> {
     let project = Project::new(&args.project, &args.engine)?;
-    LocalBackend::new(project.state_path()?).force_unlock(&args.lock_id)?;
+    project.backend()?.force_unlock(&args.lock_id)?;
     output.message(&format!("Removed the state lock `{}`.\n", args.lock_id));
     Ok(ExitStatus::Success)
 }

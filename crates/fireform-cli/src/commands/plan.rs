@@ -94,6 +94,11 @@ pub(crate) struct Args {
     /// Exit 0 when there are no changes, 2 when there are, 1 on error.
     #[arg(long)]
     detailed_exitcode: bool,
+
+    /// Take the state lock while planning (`--lock=false` plans from the state as it is,
+    /// e.g. in a pull request while an apply holds the lock; the plan can then be stale).
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = ArgAction::Set, require_equals = true, num_args = 0..=1, default_missing_value = "true")]
+    lock: bool,
 }
 
 /// What a plan is for.
@@ -229,10 +234,18 @@ pub(crate) fn run(args: &Args, output: &Output) -> anyhow::Result<ExitStatus> {
     let plan = runtime()?.block_on(async {
         // Lock first: with `endpoint: local`, the embedded control plane loads its world when
         // it starts, so it must not start until the run holding the lock has saved it.
-        let store = project.open_state("plan")?;
+        // Without the lock (`--lock=false`, a pull request's plan while an apply runs) the
+        // state is read as it is; nothing is written either way.
+        let (store, state) = if args.lock {
+            let store = project.open_state("plan")?;
+            let state = store.snapshot();
+            (Some(store), state)
+        } else {
+            (None, std::sync::Arc::new(project.read_state()?))
+        };
         let connection = project.connect().await?;
         output.message(&format!("Using {}.\n", connection.description));
-        let state = store.snapshot();
+        let _store = store;
         let goal = if args.destroy { Goal::Destroy } else { Goal::Apply };
         make_plan(&connection.provider, &manifest, &graph, &state, &args.flags, goal).await
     })?;

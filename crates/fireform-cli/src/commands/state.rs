@@ -37,6 +37,29 @@ enum StateCommand {
         #[arg(value_parser = parse_addr, required = true)]
         addrs: Vec<ResourceAddr>,
     },
+    /// Print the current state document (JSON) without locking it.
+    Pull,
+    /// Replace the state with the document in FILE (`-` for standard input), under the lock.
+    ///
+    /// Refused when FILE has another lineage than a state that exists, or a serial lower than
+    /// the stored one (it would undo newer changes) unless `--force`.
+    Push {
+        /// The state document to push.
+        file: std::path::PathBuf,
+        /// Push a document with a lower serial over the stored one (never another lineage).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Copy the state to another location (a file, `s3://…`, `postgres://…`), under both locks.
+    ///
+    /// Refused when the target already holds a state of another lineage. The source is left as
+    /// it was; point `--state`, `FIREFORM_STATE` or the project file's `state` at the target
+    /// afterwards.
+    Migrate {
+        /// The target location.
+        #[arg(long = "to", value_name = "LOCATION")]
+        to: String,
+    },
     /// Move a resource to another address (after renaming it in the manifests). Only for kinds
     /// whose id is not their name (datasets, LoRA addons); a `moved` document does the same
     /// reviewably.
@@ -95,6 +118,59 @@ pub(crate) fn run(args: &Args, output: &Output) -> anyhow::Result<ExitStatus> {
                 output.message(&format!("Removed {addr} from state; the account is unchanged.\n"));
             }
         }
+        StateCommand::Pull => {
+            let document = project.read_state()?;
+            output.result(&document.to_json()).context("failed to write to stdout")?;
+        }
+        StateCommand::Push { file, force } => {
+            let text = if file.as_os_str() == "-" {
+                std::io::read_to_string(std::io::stdin())
+                    .context("failed to read standard input")?
+            } else {
+                std::fs::read_to_string(file)
+                    .with_context(|| format!("failed to read `{}`", file.display()))?
+            };
+            let pushed = fireform_state::StateDocument::from_json(&text)
+                .with_context(|| format!("`{}` is not a state document", file.display()))?;
+            let store = project.open_state("state push")?;
+            let current = store.snapshot();
+            check_replaceable(&current, &pushed, *force, "push")?;
+            let (lineage, count) = (pushed.lineage().to_owned(), pushed.len());
+            store.update(|state| state.replace_with(pushed))?;
+            output.message(&format!("Pushed state of lineage `{lineage}` ({count} resources).\n"));
+        }
+        StateCommand::Migrate { to } => {
+            let source = project.open_state("state migrate")?;
+            let document = source.snapshot();
+            let target_location = fireform_backends::Location::parse(to, std::path::Path::new(""))
+                .map_err(|error| anyhow::anyhow!("{error} (from --to)"))?;
+            if target_location == project.state_location()? {
+                bail!("`{to}` is where the state is already");
+            }
+            let backend = target_location
+                .open(&|name| std::env::var(name).ok())
+                .map_err(|error| anyhow::anyhow!("cannot use `{to}`: {error}"))?;
+            let described = backend.describe();
+            let target = fireform_state::StateStore::open(
+                backend,
+                fireform_state::LockInfo::new("fireform state migrate"),
+                args.engine.lock_timeout,
+            )
+            .with_context(|| format!("failed to open the target state ({described})"))?;
+            check_replaceable(&target.snapshot(), &document, false, "migrate")?;
+            let copy = (*document).clone();
+            target.update(|state| state.replace_with(copy))?;
+            target
+                .close()
+                .with_context(|| format!("failed to close the target state ({described})"))?;
+            output.message(&format!(
+                "Copied the state ({} resources, lineage `{}`) to {described}.\nPoint `--state`, \
+                 `FIREFORM_STATE` or the project file's `state` at `{to}` to use it; the old \
+                 state is left as it was.\n",
+                document.len(),
+                document.lineage()
+            ));
+        }
         StateCommand::Mv { from, to } => {
             if from.kind != to.kind {
                 bail!("cannot move `{from}` to `{to}`: the kinds differ");
@@ -137,4 +213,43 @@ pub(crate) fn run(args: &Args, output: &Output) -> anyhow::Result<ExitStatus> {
         }
     }
     Ok(ExitStatus::Success)
+}
+
+/// Whether `incoming` may replace `current`: a state that exists (serial above 0) is replaced
+/// only by its own lineage, and, unless `force`, not by an older serial.
+fn check_replaceable(
+    current: &fireform_state::StateDocument,
+    incoming: &fireform_state::StateDocument,
+    force: bool,
+    verb: &str,
+) -> anyhow::Result<()> {
+    if current.serial() == 0 {
+        return Ok(());
+    }
+    if current.lineage() != incoming.lineage() {
+        bail!(Hinted {
+            message: format!(
+                "cannot {verb}: the target holds a state of lineage `{}` (serial {}), not `{}`; \
+                 they are different states",
+                current.lineage(),
+                current.serial(),
+                incoming.lineage()
+            ),
+            hints: vec!["choose an empty location, or the state this one came from".to_owned()],
+        });
+    }
+    if incoming.serial() < current.serial() && !force {
+        bail!(Hinted {
+            message: format!(
+                "cannot {verb}: the stored state is at serial {}, newer than {}; it would undo \
+                 changes",
+                current.serial(),
+                incoming.serial()
+            ),
+            hints: vec![
+                "pull the current state first, or pass `--force` if you mean it".to_owned()
+            ],
+        });
+    }
+    Ok(())
 }

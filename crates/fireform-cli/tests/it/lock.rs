@@ -37,7 +37,8 @@ fn a_second_apply_is_refused_while_the_first_holds_the_lock() {
     second.expect(1);
     assert!(started.elapsed() < Duration::from_secs(2), "refused at once, not after waiting");
     let stderr = &second.stderr;
-    assert!(stderr.contains("the state is locked by another run"), "{stderr}");
+    assert!(stderr.contains(") is locked by another run"), "{stderr}");
+    assert!(stderr.contains("the state (local state file `"), "{stderr}");
     assert!(stderr.contains(&format!("pid {}", first.id())), "{stderr}");
     assert!(stderr.contains(&format!("host `{}`", fireform_state::hostname())), "{stderr}");
     assert!(stderr.contains("running `fireform apply`"), "{stderr}");

@@ -451,10 +451,18 @@ fn a_dataset_another_project_created_is_read_not_owned() {
 fn an_unsupported_state_location_is_refused_and_nothing_is_written() {
     let context = TestContext::new();
     context.write("main.yaml", SHARED_BASE);
-    context.write(".fireform.yaml", "state: s3://bucket/key\n");
+    // A typo of a scheme is refused with the list of supported ones.
+    context.write(".fireform.yaml", "state: s4://bucket/key\n");
     let plan = context.fireform(&["plan"]);
     plan.expect(1);
     assert!(plan.stderr.contains("unsupported state location"), "{}", plan.render());
+    assert!(plan.stderr.contains("s3://BUCKET/KEY"), "{}", plan.render());
+    assert!(!context.dir().join("s4:").exists(), "a directory `s4:` was created");
+    // A supported one without its settings is an error too, never a local file.
+    context.write(".fireform.yaml", "state: s3://bucket/key\n");
+    let plan = context.fireform(&["plan"]);
+    plan.expect(1);
+    assert!(plan.stderr.contains("no S3 credentials"), "{}", plan.render());
     assert!(!context.dir().join("s3:").exists(), "a directory `s3:` was created");
 
     std::fs::remove_file(context.dir().join(".fireform.yaml")).unwrap();
