@@ -36,18 +36,18 @@ pub(crate) struct EngineArgs {
     /// `fireform local serve`, or `local` to run the local control plane inside this command
     /// (its world is kept in `.fireform/local/`). Default: `FIREWORKS_BASE_URL`, then the
     /// project file's `endpoint`, then `https://api.fireworks.ai`.
-    #[arg(long, value_name = "URL|local")]
+    #[arg(long, global = true, value_name = "URL|local")]
     pub(crate) endpoint: Option<String>,
 
     /// Where the state is: a file path, `s3://BUCKET/KEY` or `postgres://…`. Default:
     /// `FIREFORM_STATE`, the project file's `state`, then `.fireform/state.json` in the project
     /// directory.
-    #[arg(long, value_name = "LOCATION")]
+    #[arg(long, global = true, value_name = "LOCATION")]
     pub(crate) state: Option<String>,
 
     /// How long to wait for the state lock held by another run, e.g. `30s` (default: fail at
     /// once, naming the holder).
-    #[arg(long, value_name = "DURATION", value_parser = fireform_manifest::parse_duration, default_value = "0s")]
+    #[arg(long, global = true, value_name = "DURATION", value_parser = fireform_manifest::parse_duration, default_value = "0s")]
     pub(crate) lock_timeout: Duration,
 }
 
