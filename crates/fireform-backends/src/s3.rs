@@ -318,9 +318,7 @@ impl Shared {
                 sigv4::sign(&request, &self.settings.credentials, &self.settings.region, &amz_date);
             let mut builder =
                 self.http.request(method.clone(), &url).timeout(Duration::from_secs(30));
-            for (name, value) in headers.iter().map(|(n, v)| (*n, *v)) {
-                builder = builder.header(name, value);
-            }
+            // The signed headers include the caller's (`If-Match`, …): each is sent once.
             for (name, value) in &signed {
                 builder = builder.header(name.as_str(), value.as_str());
             }
