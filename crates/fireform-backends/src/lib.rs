@@ -133,6 +133,9 @@ fn http_client() -> Result<reqwest::Client, String> {
         .tls_backend_preconfigured(tls)
         .user_agent(format!("fireform/{}", env!("CARGO_PKG_VERSION")))
         .connect_timeout(std::time::Duration::from_secs(10))
+        // Runs wait for a lock for minutes; an idle pooled connection held meanwhile is one a
+        // small store (LocalStack, MinIO) may stall on. Each request opens its own.
+        .pool_max_idle_per_host(0)
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|error| error.without_url().to_string())

@@ -22,7 +22,7 @@ use crate::LocationError;
 use crate::worker::Worker;
 
 /// The longest pause between two attempts to take a held lock.
-const MAX_LOCK_RETRY: Duration = Duration::from_secs(1);
+const MAX_LOCK_RETRY: Duration = Duration::from_millis(500);
 
 /// A PostgreSQL state location: the connection settings, the table and the state's name.
 #[derive(Clone, PartialEq, Eq)]

@@ -37,7 +37,7 @@ const ATTEMPTS: u32 = 6;
 /// The first pause between attempts (doubling).
 const FIRST_RETRY: Duration = Duration::from_millis(100);
 /// The longest pause between two attempts to take a held lock.
-const MAX_LOCK_RETRY: Duration = Duration::from_secs(2);
+const MAX_LOCK_RETRY: Duration = Duration::from_millis(500);
 
 /// `s3://BUCKET/KEY`, and whether to address the bucket path-style.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,8 +129,13 @@ struct LockBody {
 struct Reply {
     status: StatusCode,
     etag: Option<String>,
+    /// `x-amz-meta-fireform-lock`: the lock's body, hex, so that reading a lock is a `HEAD`.
+    lock_meta: Option<String>,
     body: Vec<u8>,
 }
+
+/// The metadata header that carries a lock's body (hex JSON).
+const LOCK_META: &str = "x-amz-meta-fireform-lock";
 
 impl S3Backend {
     /// A backend for `location`, with settings from the AWS environment (`lookup` reads a
@@ -317,7 +322,7 @@ impl Shared {
             let signed =
                 sigv4::sign(&request, &self.settings.credentials, &self.settings.region, &amz_date);
             let mut builder =
-                self.http.request(method.clone(), &url).timeout(Duration::from_secs(30));
+                self.http.request(method.clone(), &url).timeout(Duration::from_secs(10));
             // The signed headers include the caller's (`If-Match`, …): each is sent once.
             for (name, value) in &signed {
                 builder = builder.header(name.as_str(), value.as_str());
@@ -325,17 +330,21 @@ impl Shared {
             let outcome = match builder.body(body.clone()).send().await {
                 Ok(response) => {
                     let status = response.status();
-                    let etag = response
-                        .headers()
-                        .get(reqwest::header::ETAG)
-                        .and_then(|value| value.to_str().ok())
-                        .map(str::to_owned);
+                    let header = |name| {
+                        response
+                            .headers()
+                            .get(name)
+                            .and_then(|value| value.to_str().ok())
+                            .map(str::to_owned)
+                    };
+                    let etag = header(reqwest::header::ETAG.as_str());
+                    let lock_meta = header(LOCK_META);
                     match response.bytes().await {
-                        Ok(bytes) => Ok(Reply { status, etag, body: bytes.to_vec() }),
-                        Err(error) => Err(error.without_url().to_string()),
+                        Ok(bytes) => Ok(Reply { status, etag, lock_meta, body: bytes.to_vec() }),
+                        Err(error) => Err(transport_error(error)),
                     }
                 }
-                Err(error) => Err(error.without_url().to_string()),
+                Err(error) => Err(transport_error(error)),
             };
             let retry = match &outcome {
                 Ok(reply) => {
@@ -519,6 +528,7 @@ impl Shared {
         let owner = fireform_state::random_id();
         let body = serde_json::to_vec(&LockBody { info: info.clone(), owner: owner.clone() })
             .map_err(|error| self.remote("take the state lock", error))?;
+        let meta = hex_encode(&body);
         let started = Instant::now();
         let mut pause = Duration::from_millis(100);
         loop {
@@ -527,7 +537,11 @@ impl Shared {
                     "take the state lock",
                     Method::PUT,
                     &key,
-                    &[("if-none-match", "*"), ("content-type", "application/json")],
+                    &[
+                        ("if-none-match", "*"),
+                        ("content-type", "application/json"),
+                        (LOCK_META, &meta),
+                    ],
                     body.clone(),
                 )
                 .await?;
@@ -557,6 +571,16 @@ impl Shared {
                 return Ok(etag);
             }
             let liveness = held.info.liveness_here();
+            if liveness == fireform_state::Holder::Gone {
+                // A holder on this host releases its lock before it exits: if the lock is still
+                // there once the process is gone, it was left behind; if not, it was released
+                // between the two reads, and the lock is worth another try.
+                match self.read_lock().await? {
+                    Some((again, again_etag))
+                        if again.owner == held.owner && again_etag == etag => {}
+                    _ => continue,
+                }
+            }
             let waited = started.elapsed();
             if liveness == fireform_state::Holder::Gone || waited >= timeout {
                 return Err(Error::Locked {
@@ -570,28 +594,47 @@ impl Shared {
         }
     }
 
+    /// Reads the lock: a `HEAD` that finds its body in the metadata (a `GET` streaming an
+    /// object that another run deletes at that moment is what small stores get wrong), or a
+    /// `GET` for a lock written without it.
     async fn read_lock(&self) -> Result<Option<(LockBody, String)>, Error> {
         let key = self.lock_key();
-        let reply = self.send("read the state lock", Method::GET, &key, &[], Vec::new()).await?;
-        match reply.status {
-            StatusCode::NOT_FOUND => Ok(None),
-            status if status.is_success() => {
-                let body: LockBody = serde_json::from_slice(&reply.body).map_err(|source| {
-                    Error::LockUnreadable {
-                        path: std::path::PathBuf::from(format!(
-                            "s3://{}/{key}",
-                            self.location.bucket
-                        )),
-                        source,
-                    }
-                })?;
-                let etag = reply.etag.unwrap_or_default();
-                Ok(Some((body, etag)))
-            }
+        let head = self.send("read the state lock", Method::HEAD, &key, &[], Vec::new()).await?;
+        let bytes = match head.status {
+            StatusCode::NOT_FOUND => return Ok(None),
+            status if status.is_success() => match head.lock_meta.as_deref().and_then(hex_decode) {
+                Some(bytes) => Some((bytes, head.etag.clone().unwrap_or_default())),
+                None => None,
+            },
             _ => {
-                Err(self.remote("read the state lock", describe_reply(&Method::GET, &key, &reply)))
+                return Err(
+                    self.remote("read the state lock", describe_reply(&Method::HEAD, &key, &head))
+                );
             }
-        }
+        };
+        let (bytes, etag) = match bytes {
+            Some(found) => found,
+            None => {
+                let reply =
+                    self.send("read the state lock", Method::GET, &key, &[], Vec::new()).await?;
+                match reply.status {
+                    StatusCode::NOT_FOUND => return Ok(None),
+                    status if status.is_success() => (reply.body, reply.etag.unwrap_or_default()),
+                    _ => {
+                        return Err(self.remote(
+                            "read the state lock",
+                            describe_reply(&Method::GET, &key, &reply),
+                        ));
+                    }
+                }
+            }
+        };
+        let body: LockBody =
+            serde_json::from_slice(&bytes).map_err(|source| Error::LockUnreadable {
+                path: std::path::PathBuf::from(format!("s3://{}/{key}", self.location.bucket)),
+                source,
+            })?;
+        Ok(Some((body, etag)))
     }
 
     /// Deletes the lock object if it is still the one with `etag` (and, where the store cannot
@@ -661,6 +704,33 @@ impl Shared {
             ))
         }
     }
+}
+
+/// A transport failure with its causes (connection refused, reset, timed out), never the URL's
+/// query or a header.
+fn transport_error(error: reqwest::Error) -> String {
+    let error = error.without_url();
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    text
+}
+
+fn hex_encode(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+fn hex_decode(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|at| u8::from_str_radix(text.get(at..at + 2)?, 16).ok())
+        .collect()
 }
 
 /// `YYYYMMDDTHHMMSSZ`.

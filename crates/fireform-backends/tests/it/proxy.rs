@@ -76,45 +76,42 @@ fn serve(
 ) {
     client.set_nonblocking(false).unwrap_or(());
     client.set_read_timeout(Some(Duration::from_secs(30))).unwrap_or(());
-    loop {
-        let Some((head, body)) = read_request(&mut client) else { return };
-        let mut lines: Vec<String> = head.split("\r\n").map(str::to_owned).collect();
-        let request_line = lines.first().cloned().unwrap_or_default();
-        let mut parts = request_line.split(' ');
-        let (method, path) =
-            (parts.next().unwrap_or("").to_owned(), parts.next().unwrap_or("").to_owned());
-        seen.lock().unwrap().push(format!("{method} {path}"));
-        if matches!(fault, Fault::StripConditions) {
-            lines.retain(|line| {
-                let lower = line.to_ascii_lowercase();
-                !lower.starts_with("if-match:") && !lower.starts_with("if-none-match:")
-            });
-        }
-        lines.retain(|line| !line.to_ascii_lowercase().starts_with("connection:"));
-        let Ok(mut server) = TcpStream::connect(upstream) else { return };
-        let mut request = lines.join("\r\n");
-        request.push_str("\r\nConnection: close\r\n\r\n");
-        if server.write_all(request.as_bytes()).and_then(|()| server.write_all(&body)).is_err() {
-            return;
-        }
-        let mut reply = Vec::new();
-        if server.read_to_end(&mut reply).is_err() {
-            return;
-        }
-        if let Fault::DropReply { method: wanted, suffix, times } = fault
-            && method == *wanted
-            && path.split('?').next().unwrap_or("").ends_with(suffix.as_str())
-            && dropped.fetch_add(1, Ordering::SeqCst) < *times
-        {
-            let _ = client.shutdown(Shutdown::Both);
-            return;
-        }
-        // One reply per connection: simplest framing, and the client opens another.
-        let reply = mark_close(&reply);
-        let _ = client.write_all(&reply);
+    let Some((head, body)) = read_request(&mut client) else { return };
+    let mut lines: Vec<String> = head.split("\r\n").map(str::to_owned).collect();
+    let request_line = lines.first().cloned().unwrap_or_default();
+    let mut parts = request_line.split(' ');
+    let (method, path) =
+        (parts.next().unwrap_or("").to_owned(), parts.next().unwrap_or("").to_owned());
+    seen.lock().unwrap().push(format!("{method} {path}"));
+    if matches!(fault, Fault::StripConditions) {
+        lines.retain(|line| {
+            let lower = line.to_ascii_lowercase();
+            !lower.starts_with("if-match:") && !lower.starts_with("if-none-match:")
+        });
+    }
+    lines.retain(|line| !line.to_ascii_lowercase().starts_with("connection:"));
+    let Ok(mut server) = TcpStream::connect(upstream) else { return };
+    let mut request = lines.join("\r\n");
+    request.push_str("\r\nConnection: close\r\n\r\n");
+    if server.write_all(request.as_bytes()).and_then(|()| server.write_all(&body)).is_err() {
+        return;
+    }
+    let mut reply = Vec::new();
+    if server.read_to_end(&mut reply).is_err() {
+        return;
+    }
+    if let Fault::DropReply { method: wanted, suffix, times } = fault
+        && method == *wanted
+        && path.split('?').next().unwrap_or("").ends_with(suffix.as_str())
+        && dropped.fetch_add(1, Ordering::SeqCst) < *times
+    {
         let _ = client.shutdown(Shutdown::Both);
         return;
     }
+    // One reply per connection: simplest framing, and the client opens another.
+    let reply = mark_close(&reply);
+    let _ = client.write_all(&reply);
+    let _ = client.shutdown(Shutdown::Both);
 }
 
 /// The reply with `Connection: close`, so the client does not reuse the connection.

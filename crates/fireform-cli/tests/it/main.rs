@@ -12,6 +12,7 @@ mod lock;
 mod outputs;
 mod ownership_prop;
 mod plan;
+mod remote_state;
 mod safety;
 mod semantics;
 mod state;
