@@ -194,6 +194,12 @@ fn a_run_killed_while_holding_the_lock_is_named_and_only_its_id_unlocks() {
         poll_until(Duration::from_secs(30), "the apply to create the deployment", || {
             context.audit().iter().any(|entry| entry.method == "POST")
         });
+        // A pull request's plan does not wait for the lock an apply holds.
+        let plan = remote.run(&context, context.dir(), &["plan", "--lock=false"]);
+        assert!(matches!(plan.code, Some(0 | 2)), "{name}: {}", plan.render());
+        assert!(!plan.stderr.contains("locked"), "{name}: {}", plan.render());
+        let locked = remote.run(&context, context.dir(), &["plan"]);
+        assert_eq!(locked.code, Some(1), "{name}: {}", locked.render());
         holder.kill().unwrap();
         holder.wait().unwrap();
 
@@ -231,4 +237,106 @@ fn a_run_killed_while_holding_the_lock_is_named_and_only_its_id_unlocks() {
             assert_eq!(count, 1, "{name}: {resource} was created {count} times");
         }
     }
+}
+
+#[test]
+fn state_migrates_between_a_file_postgres_and_s3_and_never_over_another_lineage() {
+    let context = TestContext::new();
+    context.copy_from_repo("examples/quickstart");
+    context.apply_converges();
+    let postgres = Postgres::start();
+    let moto = S3Server::start(S3Kind::Moto);
+    moto.create_bucket("team-state");
+    let pg = format!("{}?name=migrated", postgres.url());
+    let s3 = "s3://team-state/migrated.json";
+    let with_s3 = |args: &[&str]| -> Outcome {
+        let mut command = context.command(args);
+        for (key, value) in moto.aws_env() {
+            command.env(key, value);
+        }
+        let output = command.output().unwrap();
+        Outcome {
+            code: output.status.code(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    };
+
+    // File -> PostgreSQL -> S3 -> a new file: each one plans no changes.
+    let moved = context.fireform(&["state", "migrate", "--to", &pg]);
+    moved.expect(0);
+    context.fireform(&["plan", "--detailed-exitcode", "--state", &pg]).expect(0);
+    with_s3(&["state", "migrate", "--state", &pg, "--to", s3]).expect(0);
+    with_s3(&["plan", "--detailed-exitcode", "--state", s3]).expect(0);
+    let back = context.dir().join("back.json");
+    let back = back.to_str().unwrap();
+    with_s3(&["state", "migrate", "--state", s3, "--to", back]).expect(0);
+    context.fireform(&["plan", "--detailed-exitcode", "--state", back]).expect(0);
+
+    // Another project's state is never migrated over this one.
+    let other = tempfile::Builder::new().prefix("fireform-e2e-other-").tempdir().unwrap();
+    std::fs::write(
+        other.path().join("main.yaml"),
+        "kind: Dataset\nname: rows\nspec:\n  format: CHAT\n  rows:\n    - {messages: [{role: user, content: hi}]}\n",
+    )
+    .unwrap();
+    let output =
+        context.command(&["apply", "--auto-approve"]).current_dir(other.path()).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let refused = context
+        .command(&["state", "migrate", "--to", &pg])
+        .current_dir(other.path())
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("they are different states"));
+    context.fireform(&["plan", "--detailed-exitcode", "--state", &pg]).expect(0);
+
+    // push: an older document only with --force, another lineage never.
+    let pulled = context.fireform(&["state", "pull"]);
+    pulled.expect(0);
+    let old = context.dir().join("old.json");
+    std::fs::write(&old, &pulled.stdout).unwrap();
+    context.fireform(&["state", "push", old.to_str().unwrap()]).expect(0);
+    let newer = context.fireform(&["state", "pull"]);
+    assert!(newer.stdout != pulled.stdout);
+    let stale = context.fireform(&["state", "push", old.to_str().unwrap()]);
+    stale.expect(1);
+    assert!(stale.stderr.contains("would undo"), "{}", stale.render());
+    context.fireform(&["state", "push", "--force", old.to_str().unwrap()]).expect(0);
+    let foreign = other.path().join(".fireform/state.json");
+    let pushed = context.fireform(&["state", "push", foreign.to_str().unwrap()]);
+    pushed.expect(1);
+    assert!(pushed.stderr.contains("they are different states"), "{}", pushed.render());
+    context.expect_no_changes();
+}
+
+#[test]
+fn store_credentials_appear_nowhere() {
+    let context = TestContext::new();
+    context.copy_from_repo("examples/quickstart");
+    let moto = S3Server::start(S3Kind::Moto);
+    moto.create_bucket("team-state");
+    let canary = "canary-secret-0123456789abcdef";
+    let run = |args: &[&str]| {
+        let mut command = context.command(args);
+        for (key, value) in moto.aws_env() {
+            command.env(key, value);
+        }
+        // moto does not check secrets: a canary goes through and must show up nowhere.
+        command.env("AWS_SECRET_ACCESS_KEY", canary).env("RUST_LOG", "debug");
+        command.arg("--state").arg("s3://team-state/canary.json");
+        let output = command.output().unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(!text.contains(canary), "the secret was printed:\n{text}");
+        (output.status.code(), text)
+    };
+    assert_eq!(run(&["apply", "--auto-approve"]).0, Some(0));
+    let (code, state) = run(&["state", "pull"]);
+    assert_eq!(code, Some(0));
+    assert!(state.contains("\"resources\""), "{state}");
 }
