@@ -60,6 +60,9 @@ fn document(resources: usize) -> StateDocument {
     document
 }
 
+/// A backend to measure: its name, its location and the environment it reads.
+type Target = (&'static str, String, Vec<(&'static str, String)>);
+
 fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
     samples[samples.len() / 2]
@@ -116,7 +119,7 @@ fn main() {
         let document = document(size);
         let bytes = document.to_json().len();
         let mut file_cost = Duration::ZERO;
-        let targets: Vec<(&str, String, Vec<(&'static str, String)>)> = vec![
+        let targets: Vec<Target> = vec![
             (
                 "local file",
                 dir.path().join(format!("state-{size}.json")).display().to_string(),
