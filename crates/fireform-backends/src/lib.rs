@@ -118,19 +118,24 @@ pub fn url_scheme(location: &str) -> Option<&str> {
     valid.then_some(scheme)
 }
 
-/// The HTTP client of the S3 backend: the project's reqwest, rustls with the ring provider.
-fn http_client() -> Result<reqwest::Client, String> {
+/// The TLS settings of both backends: rustls with the ring provider and the platform's
+/// certificate verifier, as the API client uses.
+fn tls_config() -> Result<rustls::ClientConfig, String> {
     use rustls_platform_verifier::BuilderVerifierExt;
 
     let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
-    let tls = rustls::ClientConfig::builder_with_provider(provider)
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|error| error.to_string())?
         .with_platform_verifier()
         .map_err(|error| error.to_string())?
-        .with_no_client_auth();
+        .with_no_client_auth())
+}
+
+/// The HTTP client of the S3 backend: the project's reqwest, rustls with the ring provider.
+fn http_client() -> Result<reqwest::Client, String> {
     reqwest::Client::builder()
-        .tls_backend_preconfigured(tls)
+        .tls_backend_preconfigured(tls_config()?)
         .user_agent(format!("fireform/{}", env!("CARGO_PKG_VERSION")))
         .connect_timeout(std::time::Duration::from_secs(10))
         // Runs wait for a lock for minutes; an idle pooled connection held meanwhile is one a

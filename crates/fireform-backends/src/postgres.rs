@@ -294,11 +294,25 @@ impl Shared {
     }
 
     async fn connect(&self, action: &'static str) -> Result<Client, Error> {
-        let (client, connection) =
-            self.config.connect(NoTls).await.map_err(self.sql_error(action))?;
-        tokio::spawn(async move {
-            let _ = connection.await;
-        });
+        // TLS as `sslmode` asks (libpq's default `prefer` tries it, then plain); `disable`
+        // never.
+        let client = if self.config.get_ssl_mode() == tokio_postgres::config::SslMode::Disable {
+            let (client, connection) =
+                self.config.connect(NoTls).await.map_err(self.sql_error(action))?;
+            tokio::spawn(async move {
+                let _ = connection.await;
+            });
+            client
+        } else {
+            let tls = crate::tls_config().map_err(|error| self.error(action, error))?;
+            let tls = tokio_postgres_rustls::MakeRustlsConnect::new(tls);
+            let (client, connection) =
+                self.config.connect(tls).await.map_err(self.sql_error(action))?;
+            tokio::spawn(async move {
+                let _ = connection.await;
+            });
+            client
+        };
         // Created on first use; concurrent first runs take turns through a transaction lock.
         let table = self.location.quoted_table();
         let ddl = format!(

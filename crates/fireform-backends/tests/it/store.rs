@@ -271,3 +271,23 @@ fn a_lost_reply_to_the_lock_or_a_save_leaks_no_lock_and_loses_no_write() {
 /// An `Authorization` header moto accepts for a read (it does not check signatures).
 const LOOKING_SIGNED: &str = "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/s3/aws4_request, \
                               SignedHeaders=host, Signature=0";
+
+#[test]
+fn postgres_speaks_tls_when_sslmode_asks_and_falls_back_only_when_it_may() {
+    let postgres = Postgres::start();
+    // The throwaway cluster has no certificate: `require` must fail rather than talk in clear,
+    // and the default `prefer` goes on without TLS.
+    let required = format!("{}?sslmode=require&name=tls", postgres.url());
+    let backend =
+        Location::parse(&required, std::path::Path::new("")).unwrap().open(&|_| None).unwrap();
+    let error = StateStore::open(backend, LockInfo::new("t"), Duration::ZERO).unwrap_err();
+    let text = format!(
+        "{error}: {}",
+        std::error::Error::source(&error).map(ToString::to_string).unwrap_or_default()
+    );
+    assert!(text.to_lowercase().contains("tls") || text.to_lowercase().contains("ssl"), "{text}");
+    let preferred = format!("{}?name=tls", postgres.url());
+    let backend =
+        Location::parse(&preferred, std::path::Path::new("")).unwrap().open(&|_| None).unwrap();
+    StateStore::open(backend, LockInfo::new("t"), Duration::ZERO).unwrap().close().unwrap();
+}

@@ -266,6 +266,15 @@ fn state_migrates_between_a_file_postgres_and_s3_and_never_over_another_lineage(
     let moved = context.fireform(&["state", "migrate", "--to", &pg]);
     moved.expect(0);
     context.fireform(&["plan", "--detailed-exitcode", "--state", &pg]).expect(0);
+    // `FIREFORM_STATE` is read (an empty state there knows none of the account's objects).
+    let from_env = context
+        .command(&["plan", "--detailed-exitcode"])
+        .env("FIREFORM_STATE", format!("{}?name=empty", postgres.url()))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&from_env.stderr);
+    assert_eq!(from_env.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("already exists in the account"), "{stderr}");
     with_s3(&["state", "migrate", "--state", &pg, "--to", s3]).expect(0);
     with_s3(&["plan", "--detailed-exitcode", "--state", s3]).expect(0);
     let back = context.dir().join("back.json");
