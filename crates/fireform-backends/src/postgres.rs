@@ -337,13 +337,14 @@ impl Shared {
         self.seen.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
-    /// Runs `work` on the locked session, or on a connection of its own when this run holds
-    /// no lock.
+    /// The state's row, if there is one.
     async fn read_row(&self, client: &Client) -> Result<Option<Row>, Error> {
         let table = self.location.quoted_table();
         let row = client
             .query_opt(
-                &format!("SELECT lineage, serial, document, lock_id, lock_info FROM {table} WHERE name = $1"),
+                &format!(
+                    "SELECT lineage, serial, document, lock_info FROM {table} WHERE name = $1"
+                ),
                 &[&self.location.name],
             )
             .await
@@ -352,8 +353,7 @@ impl Shared {
             lineage: row.get(0),
             serial: row.get::<_, i64>(1),
             document: row.get(2),
-            lock_id: row.get(3),
-            lock_info: row.get(4),
+            lock_info: row.get(3),
         }))
     }
 
@@ -518,17 +518,30 @@ impl Shared {
 
     async fn release(&self, lock_id: &str) -> Result<(), Error> {
         let Some(client) = self.session.lock().await.take() else { return Ok(()) };
-        let table = self.location.quoted_table();
-        let cleared = client
-            .execute(
-                &format!("UPDATE {table} SET lock_id = NULL, lock_info = NULL WHERE name = $1 AND lock_id = $2"),
-                &[&self.location.name, &lock_id],
-            )
-            .await
-            .map_err(self.sql_error("release the state lock"))?;
+        let cleared = self.clear_lock(&client, lock_id, "release the state lock").await?;
         // Closing the session drops the advisory lock too.
         drop(client);
         if cleared == 1 { Ok(()) } else { Err(Error::LockLost { path: self.path() }) }
+    }
+
+    /// Clears the row's lock if it is still `lock_id`'s: how many rows changed (0 or 1).
+    async fn clear_lock(
+        &self,
+        client: &Client,
+        lock_id: &str,
+        action: &'static str,
+    ) -> Result<u64, Error> {
+        let table = self.location.quoted_table();
+        client
+            .execute(
+                &format!(
+                    "UPDATE {table} SET lock_id = NULL, lock_info = NULL \
+                     WHERE name = $1 AND lock_id = $2"
+                ),
+                &[&self.location.name, &lock_id],
+            )
+            .await
+            .map_err(self.sql_error(action))
     }
 
     async fn force_unlock(&self, lock_id: &str) -> Result<LockInfo, Error> {
@@ -558,14 +571,7 @@ impl Shared {
             )
             .await
             .map_err(self.sql_error("remove the state lock"))?;
-        let table = self.location.quoted_table();
-        let cleared = client
-            .execute(
-                &format!("UPDATE {table} SET lock_id = NULL, lock_info = NULL WHERE name = $1 AND lock_id = $2"),
-                &[&self.location.name, &lock_id],
-            )
-            .await
-            .map_err(self.sql_error("remove the state lock"))?;
+        let cleared = self.clear_lock(&client, lock_id, "remove the state lock").await?;
         if cleared == 1 {
             Ok(holder)
         } else {
@@ -581,8 +587,6 @@ struct Row {
     lineage: Option<String>,
     serial: i64,
     document: Option<String>,
-    #[allow(dead_code, reason = "read with the row; the lock info is what is compared")]
-    lock_id: Option<String>,
     lock_info: Option<String>,
 }
 

@@ -39,7 +39,11 @@ fn printed(error: &Error) -> String {
     text
 }
 
-// Current-thread runtime: the thread-local subscriber sees the client and the emulator.
+// The subscriber is the process's global one, not a thread-local default: `tracing` caches
+// per-callsite interest globally, and a test on another thread that reached `retrying request`
+// under no subscriber could leave it cached as "never" for a thread-local one (seen as a flaky
+// "retries were traced"). Other tests of this binary then trace into the buffer too, which only
+// adds text to scan for the key.
 #[tokio::test]
 async fn the_key_never_appears_in_anything_the_client_prints() {
     let captured = Captured::default();
@@ -49,11 +53,8 @@ async fn the_key_never_appears_in_anything_the_client_prints() {
         .with_ansi(false)
         .with_writer(move || writer.clone())
         .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    // Tests on other threads may have registered the client's callsites (`retrying request`)
-    // while this subscriber was being registered, caching "never" for them: recompute now that
-    // it is in place, or the scan below may miss traces.
-    tracing::callsite::rebuild_interest_cache();
+    tracing::subscriber::set_global_default(subscriber)
+        .expect("only this test sets a subscriber in this binary");
 
     let emulator = fireform_emulator::start(EmulatorConfig {
         api_key: CANARY.to_owned(),
