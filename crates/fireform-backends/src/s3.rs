@@ -528,7 +528,7 @@ impl Shared {
         let owner = fireform_state::random_id();
         let body = serde_json::to_vec(&LockBody { info: info.clone(), owner: owner.clone() })
             .map_err(|error| self.remote("take the state lock", error))?;
-        let meta = hex_encode(&body);
+        let meta = sigv4::hex(&body);
         let started = Instant::now();
         let mut pause = Duration::from_millis(100);
         loop {
@@ -717,10 +717,6 @@ fn transport_error(error: reqwest::Error) -> String {
         source = cause.source();
     }
     text
-}
-
-fn hex_encode(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 fn hex_decode(text: &str) -> Option<Vec<u8>> {

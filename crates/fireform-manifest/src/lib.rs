@@ -38,6 +38,8 @@ mod reference;
 mod resolve;
 pub mod schema;
 mod suggest;
+
+pub use suggest::did_you_mean;
 mod yaml;
 mod yaml_fast;
 

@@ -28,7 +28,7 @@ where
 }
 
 /// `did you mean `x`?` for the nearest candidate.
-pub(crate) fn did_you_mean<'a, I>(input: &str, candidates: I) -> Option<String>
+pub fn did_you_mean<'a, I>(input: &str, candidates: I) -> Option<String>
 where
     I: IntoIterator<Item = &'a str>,
 {

@@ -761,11 +761,7 @@ async fn create<P: Provider>(
             let foreign = kinds::foreign_lineage(&found, &lineage).is_some();
             if !ours && (!planned.may_adopt || foreign) {
                 // This run created nothing: its intent must not make the next plan take it.
-                context
-                    .store
-                    .update_async(|state| state.clear_intent(&change.addr))
-                    .await
-                    .map_err(StepError::State)?;
+                clear_intent(context, &change.addr).await?;
                 if kind == ResourceKind::Dataset && planned.upload.is_some() && !foreign {
                     // The same content, uploaded by someone else: read it, never own it.
                     record(context, change, planned, &body, &found, true).await?;
@@ -782,11 +778,7 @@ async fn create<P: Provider>(
             if source.kind() == ProviderErrorKind::Refused {
                 // Nothing was created: the intent must not make a later plan take an object
                 // somebody else creates under this id.
-                context
-                    .store
-                    .update_async(|state| state.clear_intent(&change.addr))
-                    .await
-                    .map_err(StepError::State)?;
+                clear_intent(context, &change.addr).await?;
             }
             return Err(StepError::Provider { doing: "create", name: display, source });
         }
@@ -1204,6 +1196,11 @@ async fn forget<P>(
         })
         .await
         .map_err(StepError::State)
+}
+
+/// Drops the intent of `addr`: this run's create made nothing under it.
+async fn clear_intent<P>(context: &Context<'_, P>, addr: &ResourceAddr) -> Result<(), StepError> {
+    context.store.update_async(|state| state.clear_intent(addr)).await.map_err(StepError::State)
 }
 
 async fn taint<P>(context: &Context<'_, P>, addr: &ResourceAddr) -> Result<(), StepError> {

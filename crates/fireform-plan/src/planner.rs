@@ -234,14 +234,17 @@ fn plan_moved(input: PlanInput<'_>, options: &PlanOptions) -> Result<Plan, PlanE
     // Resources recorded in state but gone from the manifests.
     for recorded in input.state.resources() {
         let addr = recorded.addr();
-        if input.manifest.get(addr).is_some() || !selected_for_removal(addr, options) {
+        if input.manifest.get(addr).is_some()
+            || !selected_for_removal(addr, &options.targets, &options.excludes)
+        {
             continue;
         }
         changes.push(removal(recorded, input.observed));
     }
     // Creates interrupted before their object was recorded, for resources gone since.
     changes.extend(leftover_intents(input.state, input.observed, |addr| {
-        input.manifest.get(addr).is_none() && selected_for_removal(addr, options)
+        input.manifest.get(addr).is_none()
+            && selected_for_removal(addr, &options.targets, &options.excludes)
     }));
 
     problems.extend(shared_objects(&changes, input.state));
@@ -341,10 +344,7 @@ pub fn plan_destroy(
         changes.push(change);
     }
     changes.extend(leftover_intents(state, observed, |addr| {
-        if targets.is_empty() && excludes.is_empty() {
-            return true;
-        }
-        (targets.is_empty() || targets.contains(addr)) && !excludes.contains(addr)
+        selected_for_removal(addr, targets, excludes)
     }));
     problems.extend(foreign_marks(&changes, observed, state, &[]));
     if !problems.is_empty() {
@@ -389,14 +389,7 @@ fn leftover_intents(
                 Action::Forget,
                 "a create was started and did not reach the account (an object of that name, if \
                  any, is older and not this project's); only its note in state goes",
-                Prior {
-                    id: kinds::id_of(&name).to_owned(),
-                    remote_name: name.clone(),
-                    ownership: Ownership::Managed,
-                    output_model: None,
-                    output_dataset: None,
-                    keep_outputs: false,
-                },
+                managed_prior(&name),
             ),
         };
         changes.push(ResourceChange {
@@ -610,9 +603,12 @@ fn selection(graph: &Graph, options: &PlanOptions) -> BTreeSet<ResourceAddr> {
     selected
 }
 
-fn selected_for_removal(addr: &ResourceAddr, options: &PlanOptions) -> bool {
-    (options.targets.is_empty() || options.targets.contains(addr))
-        && !options.excludes.contains(addr)
+fn selected_for_removal(
+    addr: &ResourceAddr,
+    targets: &[ResourceAddr],
+    excludes: &[ResourceAddr],
+) -> bool {
+    (targets.is_empty() || targets.contains(addr)) && !excludes.contains(addr)
 }
 
 fn resolve(
@@ -1178,6 +1174,18 @@ fn prior_of(recorded: &ResourceState) -> Prior {
     }
 }
 
+/// A managed object known only by its full name (a deposed object, an interrupted create).
+fn managed_prior(name: &str) -> Prior {
+    Prior {
+        id: kinds::id_of(name).to_owned(),
+        remote_name: name.to_owned(),
+        ownership: Ownership::Managed,
+        output_model: None,
+        output_dataset: None,
+        keep_outputs: false,
+    }
+}
+
 fn prior_from_object(kind: ResourceKind, object: &Object) -> Prior {
     let name = object.get("name").and_then(Json::as_str).unwrap_or_default().to_owned();
     Prior {
@@ -1229,16 +1237,5 @@ fn removal(recorded: &ResourceState, observed: &Observed) -> ResourceChange {
 /// replacement created first was stopped before it deleted them).
 fn deposed_of(recorded: &ResourceState) -> Vec<Prior> {
     let Some(Json::Array(names)) = recorded.values.get("deposed") else { return Vec::new() };
-    names
-        .iter()
-        .filter_map(Json::as_str)
-        .map(|name| Prior {
-            id: kinds::id_of(name).to_owned(),
-            remote_name: name.to_owned(),
-            ownership: Ownership::Managed,
-            output_model: None,
-            output_dataset: None,
-            keep_outputs: false,
-        })
-        .collect()
+    names.iter().filter_map(Json::as_str).map(managed_prior).collect()
 }

@@ -190,14 +190,12 @@ fn check_addresses(
     for (flag, addrs) in given {
         for addr in addrs.iter().filter(|addr| !known.contains(addr)) {
             problems.push(format!("{flag} `{addr}` is not in the manifests or the state"));
-            let text = addr.to_string();
-            let closest = known
-                .iter()
-                .map(|candidate| (strsim::jaro_winkler(&text, &candidate.to_string()), candidate))
-                .filter(|(score, _)| *score > 0.8)
-                .max_by(|a, b| a.0.total_cmp(&b.0));
-            match closest {
-                Some((_, candidate)) => hints.push(format!("did you mean `{candidate}`?")),
+            let candidates: Vec<String> = known.iter().map(ToString::to_string).collect();
+            match fireform_manifest::did_you_mean(
+                &addr.to_string(),
+                candidates.iter().map(String::as_str),
+            ) {
+                Some(suggestion) => hints.push(suggestion),
                 None => hints.push(format!(
                     "`fireform state list` shows the recorded addresses; `{flag}` takes `kind/name`"
                 )),

@@ -39,7 +39,7 @@ pub(crate) struct Outcome {
 }
 
 impl Outcome {
-    fn from_output(output: &Output) -> Outcome {
+    pub(crate) fn from_output(output: &Output) -> Outcome {
         Outcome {
             code: output.status.code(),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),

@@ -46,12 +46,7 @@ impl Remote {
 
     /// Runs `fireform args… --state LOCATION` in `dir`.
     fn run(&self, context: &TestContext, dir: &Path, args: &[&str]) -> Outcome {
-        let output = self.command(context, dir, args).output().unwrap();
-        Outcome {
-            code: output.status.code(),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
+        Outcome::from_output(&self.command(context, dir, args).output().unwrap())
     }
 
     fn command(&self, context: &TestContext, dir: &Path, args: &[&str]) -> std::process::Command {
@@ -254,12 +249,7 @@ fn state_migrates_between_a_file_postgres_and_s3_and_never_over_another_lineage(
         for (key, value) in moto.aws_env() {
             command.env(key, value);
         }
-        let output = command.output().unwrap();
-        Outcome {
-            code: output.status.code(),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
+        Outcome::from_output(&command.output().unwrap())
     };
 
     // File -> PostgreSQL -> S3 -> a new file: each one plans no changes.
